@@ -1,0 +1,48 @@
+# Steady — the two commands you need are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
+
+.PHONY: run test demo lint typecheck unit migrate clean
+
+# A stamp per install flavour, rebuilt when the dependency list changes.
+$(VENV)/.run-installed: pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade pip
+	$(PIP) -e .
+	@touch $@
+
+$(VENV)/.dev-installed: pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade pip
+	$(PIP) -e '.[dev]'
+	@touch $@ $(VENV)/.run-installed
+
+## Start the bot (polling, SQLite in ./data/steady.db); needs TELEGRAM_BOT_TOKEN in .env
+run: $(VENV)/.run-installed
+	$(PY) -m bot run
+
+## Apply database migrations only
+migrate: $(VENV)/.run-installed
+	$(PY) -m bot migrate
+
+## Lint, type-check and run the whole suite
+test: $(VENV)/.dev-installed lint typecheck unit
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check bot jobs migrations tests
+
+typecheck: $(VENV)/.dev-installed
+	$(VENV)/bin/mypy
+
+unit: $(VENV)/.dev-installed
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Play a scripted conversation between two partners against the local Telegram emulator
+demo: $(VENV)/.dev-installed
+	$(PY) -m tests.demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Steady — a Telegram bot that helps two partners keep small, reliable rituals."""

@@ -1,0 +1,77 @@
+"""`python -m bot [run|migrate]` — run the bot (the default), or only apply migrations.
+
+Exit codes: 0 done, 1 could not start (network, database), 2 configuration to fix (token)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+from pydantic import ValidationError
+
+from bot import logs
+from bot.app import StartupError, serve
+from bot.config import ConfigError, Settings
+from bot.db import migrate
+
+EXIT_CONFIG = 2
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{str(error['loc'][0]).upper()}: {error['msg'].removeprefix('Value error, ')}"
+            for error in exc.errors()
+        )
+        raise ConfigError(f"A setting needs fixing — {problems}.") from None
+
+
+async def _run(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await serve(settings, stop=stop)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Steady, the couples bot.")
+    parser.add_argument("command", nargs="?", default="run", choices=["run", "migrate"])
+    args = parser.parse_args(argv)
+
+    token: str | None = None
+    try:
+        settings = _settings()
+        token = (
+            settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
+        )
+        logs.configure(settings.log_level, logs.token_secrets(token))
+        if args.command == "migrate":
+            asyncio.run(migrate.upgrade(settings.database_url))
+            print("The database is up to date.")
+            return 0
+        settings.require_token()
+        asyncio.run(_run(settings))
+        return 0
+    except ConfigError as exc:
+        print(_redact(str(exc), token), file=sys.stderr)
+        return EXIT_CONFIG
+    except StartupError as exc:
+        print(_redact(str(exc), token), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 0
+
+
+def _redact(text: str, token: str | None) -> str:
+    for secret in logs.token_secrets(token):
+        text = text.replace(secret, logs.REDACTED)
+    return text
+
+
+if __name__ == "__main__":
+    sys.exit(main())

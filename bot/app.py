@@ -1,0 +1,170 @@
+"""Building and running the bot. `serve()` is the one way Steady runs: `python -m bot`, the tests
+and `make demo` all go through it.
+
+It follows the order of PTB's own `run_polling` (initialize → post_init → start polling → start
+→ … → stop polling → stop → shutdown), written out so that the caller owns the event loop and
+the stop signal — which is what lets tests run the real bot in-process with a controlled clock."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application, ApplicationBuilder
+
+from bot import handlers, texts
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.db import Database, migrate
+from bot.delivery.limiter import ResilientRateLimiter
+from bot.delivery.sender import Sender
+from bot.runtime import RUNTIME_KEY, Runtime
+from bot.updates import PerPersonUpdateProcessor
+from jobs.dispatcher import Dispatcher
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+]
+POLL_TIMEOUT = 30  # seconds a getUpdates long poll may wait
+STARTUP_ATTEMPTS = 5
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+class StartupError(Exception):
+    """Steady could not start; the message is one sentence for the person running it."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def build_application(settings: Settings, token: str, rt: Runtime) -> App:
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_file_url)
+        .rate_limiter(ResilientRateLimiter())
+        .concurrent_updates(PerPersonUpdateProcessor())
+        .connection_pool_size(64)
+        .connect_timeout(10)
+        .read_timeout(15)
+        .write_timeout(15)
+        .pool_timeout(5)
+        .get_updates_read_timeout(POLL_TIMEOUT + 10)
+        .post_init(_on_startup)
+        .build()
+    )
+    app.bot_data[RUNTIME_KEY] = rt
+    handlers.register(app)
+    assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
+    sender = Sender(app.bot, rt.db, rt.clock, rt.node)
+    rt.dispatcher = Dispatcher(rt.db, sender, rt.clock, app.job_queue)
+    rt.db.after_outbox_commit = rt.wake_dispatcher
+    return app
+
+
+async def _on_startup(app: App) -> None:
+    """The command menu and the bot's description, as /help and the README describe them."""
+    rt: Runtime = app.bot_data[RUNTIME_KEY]
+    rt.bot_username = app.bot.username
+    try:
+        await app.bot.set_my_commands([BotCommand(name, text) for name, text in texts.COMMANDS])
+        await app.bot.set_my_description(texts.BOT_DESCRIPTION)
+        await app.bot.set_my_short_description(texts.BOT_SHORT_DESCRIPTION)
+    except TelegramError as exc:  # cosmetic; the bot works without them
+        log.warning("could not set the command menu or description: %s", exc)
+
+
+async def _initialize(app: App) -> None:
+    """getMe, retried while the network is the problem; a rejected token is final."""
+    for attempt in range(STARTUP_ATTEMPTS):
+        try:
+            await app.initialize()
+            return
+        except InvalidToken as exc:
+            raise StartupError(
+                "Telegram did not accept TELEGRAM_BOT_TOKEN: copy the token again from "
+                "@BotFather (/mybots → your bot → API Token) and set it in .env.",
+                2,
+            ) from exc
+        except NetworkError as exc:
+            if attempt == STARTUP_ATTEMPTS - 1:
+                raise StartupError(
+                    "Could not reach the Telegram Bot API at "
+                    f"{app.bot.base_url.split('/bot')[0]} ({type(exc).__name__}): check the "
+                    "internet connection and TELEGRAM_API_BASE_URL.",
+                    1,
+                ) from exc
+            await asyncio.sleep(2**attempt)
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+async def serve(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    stop: asyncio.Event | None = None,
+    on_ready: Callable[[Runtime], None] | None = None,
+    poll_timeout: int = POLL_TIMEOUT,
+) -> None:
+    """Migrate, start, run until `stop` is set, then shut down gracefully: stop taking updates,
+    finish the ones being handled and the deliveries in flight, close the database."""
+    token = settings.require_token()
+    try:
+        await migrate.upgrade(settings.database_url)
+    except (SQLAlchemyError, OSError) as exc:
+        raise StartupError(
+            f"Could not open the database at {_safe_url(settings.database_url)} "
+            f"({type(exc).__name__}): check DATABASE_URL and that the database is reachable.",
+            1,
+        ) from exc
+    db = Database(settings.database_url)
+    rt = Runtime(settings=settings, db=db, clock=clock or SystemClock())
+    app = build_application(settings, token, rt)
+    stop = stop or asyncio.Event()
+    updater = app.updater
+    assert updater is not None
+    try:
+        await _initialize(app)
+        if app.post_init:
+            await app.post_init(app)
+        await updater.start_polling(
+            poll_interval=0,
+            timeout=poll_timeout,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+        )
+        await app.start()
+        assert rt.dispatcher is not None
+        rt.dispatcher.start()
+        log.info("Steady is running as @%s", rt.bot_username)
+        if on_ready is not None:
+            on_ready(rt)
+        await stop.wait()
+    finally:
+        log.info("Steady is stopping")
+        if updater.running:
+            await updater.stop()
+        if rt.dispatcher is not None:
+            rt.dispatcher.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        await db.dispose()
+        log.info("Steady stopped")

@@ -1,0 +1,90 @@
+"""Settings, read once from the environment and `.env` (pydantic-settings)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+OFFICIAL_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/steady.db"
+
+# "<bot id>:<secret>" as BotFather hands it out; checked before any network call.
+_TOKEN_SHAPE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,100}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message is one sentence meant for the person running
+    the bot, and never contains a secret."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_api_base_url: str = OFFICIAL_API_BASE_URL
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _blank_token_is_missing(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        value = value.strip()
+        # Accept the spellings people paste from hosting dashboards and pick the async driver.
+        for plain in ("postgres://", "postgresql://"):
+            if value.startswith(plain):
+                return "postgresql+asyncpg://" + value[len(plain) :]
+        if value.startswith("sqlite://") and not value.startswith("sqlite+aiosqlite://"):
+            return "sqlite+aiosqlite://" + value[len("sqlite://") :]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "use sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user:pass@host/db"
+            )
+        return value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("it must start with http:// or https://")
+        return value
+
+    @property
+    def telegram_api_file_url(self) -> str:
+        """The file endpoint that goes with the API base URL (…/bot → …/file/bot)."""
+        base = self.telegram_api_base_url
+        if base.endswith("/bot"):
+            return base[: -len("bot")] + "file/bot"
+        return base.rstrip("/") + "/file/bot"
+
+    def require_token(self) -> str:
+        """The bot token, or a ConfigError that says how to get one."""
+        if self.telegram_bot_token is None:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather in Telegram "
+                "(send it /newbot), then put TELEGRAM_BOT_TOKEN=<your token> in a file named "
+                ".env next to the Makefile, or in the environment."
+            )
+        token = self.telegram_bot_token.get_secret_value()
+        if not _TOKEN_SHAPE.match(token):
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (it should be digits, a colon "
+                "and a long code, as @BotFather gives it): copy it again from @BotFather "
+                "(/mybots → your bot → API Token)."
+            )
+        return token

@@ -1,0 +1,93 @@
+"""Engines and transactions.
+
+SQLite gets `foreign_keys=ON` (cascades are part of the model), WAL (readers never block the
+writer), a busy timeout, and `BEGIN IMMEDIATE` for every transaction: taking the write lock up
+front means two concurrent transactions queue instead of failing with "database is locked" when
+one upgrades from reading to writing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import NullPool
+
+BUSY_TIMEOUT_MS = 30_000
+# Set in `session.info` by whatever writes to the outbox, so the dispatcher can be woken as soon
+# as the transaction commits — not before (it would find nothing) and not on a timer.
+OUTBOX_WRITTEN = "outbox_written"
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _prepare_sqlite_file(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _install_sqlite_pragmas(engine: AsyncEngine, *, foreign_keys: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event decide how transactions start (below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(url: str, *, for_migrations: bool = False) -> AsyncEngine:
+    if is_sqlite(url):
+        _prepare_sqlite_file(url)
+        engine = create_async_engine(url, poolclass=NullPool if for_migrations else None)
+        # Batch migrations rebuild tables; with foreign keys on, that would cascade deletes.
+        _install_sqlite_pragmas(engine, foreign_keys=not for_migrations)
+        return engine
+    if for_migrations:
+        return create_async_engine(url, poolclass=NullPool)
+    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+class Database:
+    """One engine and a session factory. `transaction()` is the unit of work: a handler opens one,
+    calls a service inside it, and it commits on exit — never held open across a Telegram call."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.after_outbox_commit: Callable[[], None] | None = None
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessions() as session:
+            async with session.begin():
+                yield session
+            if session.info.pop(OUTBOX_WRITTEN, False) and self.after_outbox_commit:
+                self.after_outbox_commit()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,147 @@
+"""The tables. Couples, phrases and every outgoing delivery live here: the database is the single
+source of truth; the scheduler only decides *when* to look at it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.base import Base, UTCDateTime
+
+# Ids that buttons carry must never be reused after a row is deleted, or an old button could
+# act on a new couple; SQLite only guarantees that with AUTOINCREMENT.
+NO_ID_REUSE = {"sqlite_autoincrement": True}
+
+
+class Person(Base):
+    """Someone who has talked to the bot. `couple_id` makes "at most one couple" structural."""
+
+    __tablename__ = "people"
+    __table_args__ = NO_ID_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    first_name: Mapped[str] = mapped_column(String(64))
+    couple_id: Mapped[int | None] = mapped_column(
+        ForeignKey("couples.id", ondelete="SET NULL"), index=True
+    )
+    # A typed reply the person has been asked for ("the next text you send"), e.g. rewording a
+    # phrase or writing back; `awaiting_ref` names the row it is about.
+    awaiting: Mapped[str | None] = mapped_column(String(24))
+    awaiting_ref: Mapped[int | None] = mapped_column(BigInteger)
+    awaiting_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Couple(Base):
+    __tablename__ = "couples"
+    __table_args__ = NO_ID_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Invite(Base):
+    """A single-use pairing invite. Only the SHA-256 of its token is stored."""
+
+    __tablename__ = "invites"
+    __table_args__ = NO_ID_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inviter_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Phrase(Base):
+    """Words that reassure the receiver, which the giver says. Relayed only when `agreed`.
+
+    status: `proposed` (receiver asked, giver to answer), `offered` (giver offered, receiver to
+    accept), `agreed` (live)."""
+
+    __tablename__ = "phrases"
+    __table_args__ = (
+        Index("ix_phrases_direction", "couple_id", "receiver_id", "status"),
+        NO_ID_REUSE,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
+    receiver_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    giver_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    reworded: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReassuranceRequest(Base):
+    """One tap on "💛 Reassure me": who asked, which words went out."""
+
+    __tablename__ = "reassurance_requests"
+    __table_args__ = NO_ID_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    phrase_id: Mapped[int | None] = mapped_column(ForeignKey("phrases.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Delivery(Base):
+    """The outbox: every message sent on someone's behalf or on a schedule is a row here first.
+
+    `dedupe_key` is unique, so writing the same occurrence twice is a no-op. status moves
+    pending → sending → sent, or back to pending (retry), or to failed / skipped / uncertain.
+    `sending` is committed immediately before the HTTP call; a row found in `sending` after a
+    crash may have reached Telegram, so it is never sent again (see docs/delivery.md)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_due", "status", "due_at"), NO_ID_REUSE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
+    couple_id: Mapped[int | None] = mapped_column(
+        ForeignKey("couples.id", ondelete="CASCADE"), index=True
+    )
+    recipient_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32))
+    # What to send: {"text": …, "buttons": [[[label, data], …], …]}; cleared once sent, so
+    # intimate words do not linger in the outbox.
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

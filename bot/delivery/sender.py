@@ -1,0 +1,168 @@
+"""Sends one outbox row, exactly as the row says, and records what happened.
+
+Claiming: the row is moved pending → sending (with a lease) in a committed transaction right
+before the HTTP call, under a row lock (FOR UPDATE on PostgreSQL, IMMEDIATE transactions on
+SQLite), so two dispatchers — or two replicas — never send the same row. A row left in `sending`
+by a crash is never resent: it may already be on the recipient's screen (docs/delivery.md)."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram.error import RetryAfter, TelegramError
+
+from bot import keyboards, texts
+from bot.clock import Clock
+from bot.db import Database
+from bot.db.models import Delivery, Person
+from bot.delivery.errors import Failure, classify, retry_after
+from bot.services import outbox
+
+log = logging.getLogger(__name__)
+
+PENDING, SENDING, SENT = "pending", "sending", "sent"
+FAILED, SKIPPED, UNCERTAIN = "failed", "skipped", "uncertain"
+
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+MAX_BACKOFF = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    chat_id: int
+    payload: dict[str, Any]
+
+
+def backoff(attempts: int, rng: random.Random) -> timedelta:
+    """1 s, 2 s, 4 s … capped at 5 minutes, with jitter so retries do not arrive in lockstep."""
+    seconds = min(2 ** max(attempts - 1, 0), MAX_BACKOFF.total_seconds())
+    return timedelta(seconds=seconds * (0.75 + rng.random() / 2))
+
+
+def markup(
+    payload: dict[str, Any],
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+    if payload.get("buttons"):
+        return keyboards.inline(payload["buttons"])
+    if payload.get("keyboard") == "paired":
+        return keyboards.paired_keyboard()
+    if payload.get("keyboard") == "remove":
+        return keyboards.no_keyboard()
+    return None
+
+
+class Sender:
+    def __init__(self, bot: Bot, db: Database, clock: Clock, node: str) -> None:
+        self._bot = bot
+        self._db = db
+        self._clock = clock
+        self._node = node
+        self._rng = random.Random()
+
+    async def deliver(self, delivery_id: int) -> str:
+        """Send the row if it is still pending and due; returns its status afterwards."""
+        claimed = await self._claim(delivery_id)
+        if isinstance(claimed, str):
+            return claimed
+        try:
+            message = await self._bot.send_message(
+                chat_id=claimed.chat_id,
+                text=claimed.payload["text"],
+                reply_markup=markup(claimed.payload),
+                disable_notification=bool(claimed.payload.get("silent", False)),
+            )
+        except TelegramError as exc:
+            return await self._record_failure(claimed, exc)
+        async with self._db.transaction() as session:
+            row = await session.get(Delivery, claimed.id, with_for_update=True)
+            if row is not None:  # gone if the couple unpaired meanwhile; it was sent, though
+                row.status = SENT
+                row.sent_at = self._clock.now()
+                row.message_id = message.message_id
+                row.payload = None
+                row.claimed_until = None
+        return SENT
+
+    async def _claim(self, delivery_id: int) -> Claimed | str:
+        now = self._clock.now()
+        async with self._db.transaction() as session:
+            row = await session.get(
+                Delivery, delivery_id, with_for_update=True, populate_existing=True
+            )
+            if row is None:
+                return SKIPPED
+            if row.status != PENDING or row.due_at > now:
+                return row.status
+            if row.expires_at is not None and now > row.expires_at:
+                row.status = SKIPPED
+                row.payload = None
+                return SKIPPED
+            row.status = SENDING
+            row.attempts += 1
+            row.claimed_by = self._node
+            row.claimed_until = now + LEASE
+            return Claimed(row.id, row.chat_id, dict(row.payload or {}))
+
+    async def _record_failure(self, claimed: Claimed, exc: TelegramError) -> str:
+        failure = classify(exc)
+        now = self._clock.now()
+        log.warning("delivery %s failed: %s (%s)", claimed.id, failure.value, type(exc).__name__)
+        async with self._db.transaction() as session:
+            row = await session.get(Delivery, claimed.id, with_for_update=True)
+            if row is None:
+                return SKIPPED
+            row.claimed_until = None
+            row.error = f"{type(exc).__name__}: {exc}"[:200]
+            if failure in (Failure.RETRY, Failure.RATE_LIMITED):
+                wait = (
+                    retry_after(exc)
+                    if isinstance(exc, RetryAfter)
+                    else backoff(row.attempts, self._rng)
+                )
+                retry_at = now + wait
+                if row.attempts < MAX_ATTEMPTS and (
+                    row.expires_at is None or retry_at <= row.expires_at
+                ):
+                    row.status = PENDING
+                    row.due_at = retry_at
+                    return PENDING
+                failure = Failure.REJECTED
+            if failure is Failure.AMBIGUOUS:
+                row.status = UNCERTAIN
+                row.payload = None
+                return UNCERTAIN
+            row.status = FAILED
+            row.payload = None
+            await self._tell_sender(session, row, failure, now)
+            return FAILED
+
+    async def _tell_sender(
+        self, session: Any, row: Delivery, failure: Failure, now: datetime
+    ) -> None:
+        """A relayed message that cannot arrive: its sender hears so, instead of silence."""
+        if row.sender_id is None or row.sender_id == row.recipient_id:
+            return
+        sender = await session.get(Person, row.sender_id)
+        recipient = await session.get(Person, row.recipient_id)
+        if sender is None or recipient is None:
+            return
+        text = (
+            texts.could_not_reach(recipient.first_name)
+            if failure is Failure.UNREACHABLE
+            else texts.could_not_deliver(recipient.first_name)
+        )
+        await outbox.enqueue(
+            session,
+            key=f"undelivered:{row.id}",
+            recipient=sender,
+            kind="undelivered",
+            text=text,
+            now=now,
+        )

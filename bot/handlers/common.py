@@ -1,0 +1,137 @@
+"""What every handler does: find the person, open one transaction, reply, answer buttons."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.error import BadRequest
+
+from bot import texts
+from bot.db.models import Person
+from bot.runtime import Runtime
+from bot.services import people
+from bot.services.common import Refusal, Rejected, TooLong
+
+log = logging.getLogger(__name__)
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    markup: Markup | None = None
+
+
+@asynccontextmanager
+async def unit_of_work(
+    rt: Runtime, update: Update, *, is_command: bool = False
+) -> AsyncIterator[tuple[AsyncSession, Person]]:
+    """One transaction for one update, with the person behind it already loaded."""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None
+    assert chat is not None
+    async with rt.db.transaction() as session:
+        person = await people.touch(
+            session,
+            telegram_id=user.id,
+            chat_id=chat.id,
+            first_name=user.first_name,
+            now=rt.clock.now(),
+            is_command=is_command,
+        )
+        yield session, person
+
+
+async def send(update: Update, reply: Reply | str) -> None:
+    """A direct answer in the chat the update came from."""
+    if isinstance(reply, str):
+        reply = Reply(reply)
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(reply.text, reply_markup=reply.markup)
+
+
+async def answer(update: Update, text: str | None = None) -> None:
+    """Answer a button press (Telegram shows a spinner until we do). A press answered too late
+    is not worth an error."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(text)
+    except BadRequest as exc:
+        log.info("could not answer a button press: %s", exc.message)
+
+
+async def edit_pressed(
+    update: Update, text: str | None = None, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Rewrite the message whose button was pressed: new text and/or buttons. Without `markup`
+    its buttons go, so a settled question can't be answered twice."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        if text is not None:
+            await query.edit_message_text(text, reply_markup=markup)
+        else:
+            await query.edit_message_reply_markup(reply_markup=markup)
+    except BadRequest as exc:  # e.g. the message is too old to edit, or unchanged
+        log.info("could not update a pressed message: %s", exc.message)
+
+
+async def drop_buttons(update: Update, text: str | None = None) -> None:
+    await edit_pressed(update, text)
+
+
+def rejection(rejected: Rejected, usage: str = texts.NOT_PAIRED) -> str:
+    """The kind sentence for a refusal. `usage` answers an empty input."""
+    if isinstance(rejected, TooLong):
+        return texts.too_long(rejected.length, rejected.limit)
+    return {
+        Refusal.NOT_PAIRED: texts.NOT_PAIRED,
+        Refusal.EMPTY: usage,
+        Refusal.LIMIT: texts.PHRASE_LIMIT,
+        Refusal.DUPLICATE: texts.PHRASE_DUPLICATE,
+        Refusal.STALE: texts.BUTTON_STALE,
+        Refusal.ALREADY_ANSWERED: texts.PHRASE_ALREADY_ANSWERED,
+    }[rejected]
+
+
+def command_text(update: Update) -> str:
+    """The text after the command word, exactly as typed (newlines and all)."""
+    message = update.effective_message
+    text = message.text if message is not None and message.text else ""
+    parts = text.split(maxsplit=1)
+    return parts[1] if len(parts) > 1 else ""
+
+
+# Telegram's limit is 4096 UTF-16 code units; leave room so a page never brushes against it.
+PAGE_LIMIT = 3800
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def pages(lines: list[str], limit: int = PAGE_LIMIT) -> list[str]:
+    """Join lines into as few messages as fit Telegram's size limit."""
+    out: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        extra = utf16_len(line) + 1
+        if current and size + extra > limit:
+            out.append("\n".join(current))
+            current, size = [], 0
+        current.append(line)
+        size += extra
+    if current:
+        out.append("\n".join(current))
+    return out

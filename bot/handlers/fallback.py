@@ -1,0 +1,52 @@
+"""Everything no feature claimed gets a clear, kind answer — never silence, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.handlers.common import answer, send, unit_of_work
+from bot.runtime import runtime
+
+log = logging.getLogger(__name__)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async with unit_of_work(runtime(context), update, is_command=True):
+        pass
+    await send(update, texts.UNKNOWN_COMMAND)
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice notes, contacts…"""
+    await send(update, texts.TEXT_ONLY)
+
+
+async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send(update, texts.EDITED_MESSAGE)
+
+
+async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send(update, texts.PRIVATE_ONLY)
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await answer(update, texts.BUTTON_STALE)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure (never message text), and tell the person rather than leave them waiting."""
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await answer(update, texts.SOMETHING_WENT_WRONG)
+        elif update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE:
+            await send(update, texts.SOMETHING_WENT_WRONG)
+    except Exception:
+        log.warning("could not tell the person about the error", exc_info=True)

@@ -1,0 +1,62 @@
+"""Plain text: either the typed reply a person was asked for ("the next text you send"), or a
+friendly pointer to what Steady does. Also /cancel and the Cancel button under a prompt."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import keyboards, texts
+from bot.callbacks import Callback
+from bot.db.models import Person
+from bot.handlers import phrases as phrase_handlers
+from bot.handlers import reassurance as reassurance_handlers
+from bot.handlers.common import Reply, answer, edit_pressed, send, unit_of_work
+from bot.runtime import Runtime, runtime
+from bot.services import people, phrases, reassurance
+
+TypedHandler = Callable[[Runtime, AsyncSession, Person, str, int | None, str], Awaitable[Reply]]
+
+TYPED: dict[str, TypedHandler] = {
+    phrases.AWAIT_REWORD: phrase_handlers.typed_reword,
+    phrases.AWAIT_PROPOSE: phrase_handlers.typed_new,
+    phrases.AWAIT_OFFER: phrase_handlers.typed_new,
+    reassurance.AWAIT_WRITE_BACK: reassurance_handlers.typed_write_back,
+}
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    rt = runtime(context)
+    message = update.effective_message
+    text = message.text if message is not None and message.text else ""
+    async with unit_of_work(rt, update) as (session, person):
+        awaited = people.take_awaiting(person, rt.clock.now())
+        handler = TYPED.get(awaited.kind) if awaited else None
+        if awaited is not None and handler is not None:
+            reply = await handler(rt, session, person, awaited.kind, awaited.ref, text)
+        else:
+            partner = await people.partner_of(session, person)
+            reply = (
+                Reply(texts.idle_text_paired(partner.first_name), keyboards.paired_keyboard())
+                if partner
+                else Reply(texts.IDLE_TEXT_UNPAIRED)
+            )
+    await send(update, reply)
+
+
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async with unit_of_work(runtime(context), update) as (_session, person):
+        had = people.clear_awaiting(person)
+    await send(update, texts.INPUT_CANCELLED if had else texts.NOTHING_TO_CANCEL)
+
+
+async def cancel_pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, _pressed: Callback
+) -> None:
+    async with unit_of_work(runtime(context), update) as (_session, person):
+        people.clear_awaiting(person)
+    await answer(update)
+    await edit_pressed(update, texts.INPUT_CANCELLED)

@@ -1,0 +1,235 @@
+"""/phrase, /offer, /phrases, and the buttons that answer and manage phrases."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import callbacks, keyboards, texts
+from bot.callbacks import Buttons, Callback
+from bot.db.models import Person
+from bot.handlers.common import (
+    Reply,
+    answer,
+    command_text,
+    drop_buttons,
+    edit_pressed,
+    pages,
+    rejection,
+    send,
+    unit_of_work,
+)
+from bot.runtime import Runtime, runtime
+from bot.services import phrases
+from bot.services.common import Refusal, Rejected
+from bot.services.phrases import Overview, Words
+
+REMOVE_PAGE_SIZE = 8
+LABEL_CHARS = 40
+
+
+async def phrase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _new(update, context, as_receiver=True)
+
+
+async def offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _new(update, context, as_receiver=False)
+
+
+async def _new(update: Update, context: ContextTypes.DEFAULT_TYPE, *, as_receiver: bool) -> None:
+    rt = runtime(context)
+    raw = command_text(update)
+    async with unit_of_work(rt, update, is_command=True) as (session, person):
+        result = await (phrases.propose if as_receiver else phrases.offer)(
+            session, person, raw, rt.clock.now()
+        )
+    await send(update, _after_new(result, as_receiver))
+
+
+def _after_new(result: Words | Rejected, as_receiver: bool) -> str:
+    if isinstance(result, Words):
+        if as_receiver:
+            return texts.phrase_proposed(result.partner_name, result.words)
+        return texts.phrase_offered(result.partner_name, result.words)
+    return rejection(result, texts.PHRASE_USAGE if as_receiver else texts.OFFER_USAGE)
+
+
+async def typed_new(
+    rt: Runtime, session: AsyncSession, person: Person, kind: str, _ref: int | None, text: str
+) -> Reply:
+    """The text someone sent after choosing "Ask for words" / "Offer words" in /phrases."""
+    as_receiver = kind == phrases.AWAIT_PROPOSE
+    service = phrases.propose if as_receiver else phrases.offer
+    return Reply(_after_new(await service(session, person, text, rt.clock.now()), as_receiver))
+
+
+async def typed_reword(
+    rt: Runtime, session: AsyncSession, person: Person, _kind: str, ref: int | None, text: str
+) -> Reply:
+    """The giver's own wording, sent after ✏️ Edit."""
+    result = await phrases.finish_rewording(session, person, ref or 0, text, rt.clock.now())
+    if isinstance(result, Words):
+        return Reply(texts.phrase_reworded_giver(result.words))
+    return Reply(rejection(result, texts.PHRASE_GONE))
+
+
+async def proposal_pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
+) -> None:
+    """✅ Agree / ✏️ Edit / ✖ Decline on words the partner asked for."""
+    rt = runtime(context)
+    if pressed.ref is None or pressed.action not in ("a", "e", "d"):
+        await answer(update, texts.BUTTON_STALE)
+        return
+    now = rt.clock.now()
+    async with unit_of_work(rt, update) as (session, person):
+        if pressed.action == "e":
+            result = await phrases.start_rewording(session, person, pressed.ref, now)
+        else:
+            result = await phrases.answer_proposal(
+                session, person, pressed.ref, pressed.action == "a", now
+            )
+    if not isinstance(result, Words):
+        await answer(update, rejection(result))
+        if result is Refusal.ALREADY_ANSWERED:
+            await drop_buttons(update)
+        return
+    await answer(update)
+    if pressed.action == "e":
+        await send(update, Reply(texts.phrase_edit_prompt(result.words), keyboards.cancel_input()))
+    elif pressed.action == "a":
+        await drop_buttons(update, texts.phrase_agreed_giver(result.words))
+    else:
+        await drop_buttons(update, texts.phrase_declined_giver(result.words))
+
+
+async def offer_pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
+) -> None:
+    """✅ Accept / ✖ No thanks on words the partner offered."""
+    rt = runtime(context)
+    if pressed.ref is None or pressed.action not in ("a", "d"):
+        await answer(update, texts.BUTTON_STALE)
+        return
+    async with unit_of_work(rt, update) as (session, person):
+        result = await phrases.answer_offer(
+            session, person, pressed.ref, pressed.action == "a", rt.clock.now()
+        )
+    if not isinstance(result, Words):
+        await answer(update, rejection(result))
+        if result is Refusal.ALREADY_ANSWERED:
+            await drop_buttons(update)
+        return
+    await answer(update)
+    if pressed.action == "a":
+        await drop_buttons(update, texts.offer_accepted_receiver(result.words))
+    else:
+        await drop_buttons(update, texts.offer_declined_receiver(result.words))
+
+
+async def remove_pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
+) -> None:
+    """✖ Remove — on a reworded phrase's notice, or in the /phrases removal list."""
+    rt = runtime(context)
+    if pressed.ref is None:
+        await answer(update, texts.BUTTON_STALE)
+        return
+    async with unit_of_work(rt, update) as (session, person):
+        result = await phrases.remove(session, person, pressed.ref, rt.clock.now())
+        view = await phrases.overview(session, person)
+    if not isinstance(result, Words):
+        await answer(update, rejection(result))
+        return
+    await answer(update, texts.phrase_removed(result.words))
+    if isinstance(view, Overview) and _is_removal_list(update):
+        await _show_removal_list(update, view, page=0)
+    else:
+        await drop_buttons(update)
+
+
+async def overview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    rt = runtime(context)
+    async with unit_of_work(rt, update, is_command=True) as (session, person):
+        view = await phrases.overview(session, person)
+    if isinstance(view, Refusal):
+        await send(update, texts.NOT_PAIRED)
+        return
+    lines = texts.phrases_overview(
+        view.partner_name, view.hear, view.hear_pending, view.say, view.say_pending
+    )
+    chunks = pages(lines)
+    for chunk in chunks[:-1]:
+        await send(update, chunk)
+    menu: Buttons = [
+        [
+            (texts.PROPOSE_BUTTON, callbacks.pack(callbacks.PHRASES_MENU, "ask")),
+            (texts.OFFER_BUTTON, callbacks.pack(callbacks.PHRASES_MENU, "off")),
+        ]
+    ]
+    if view.removable:
+        menu.append([(texts.REMOVE_SOME_BUTTON, callbacks.pack(callbacks.PHRASES_MENU, "rm"))])
+    await send(update, Reply(chunks[-1], keyboards.inline(menu)))
+
+
+async def menu_pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
+) -> None:
+    rt = runtime(context)
+    if pressed.action in ("ask", "off"):
+        async with unit_of_work(rt, update) as (session, person):
+            refused = await phrases.ask_by_typing(
+                session, person, pressed.action == "ask", rt.clock.now()
+            )
+        await answer(update, texts.NOT_PAIRED if refused else None)
+        if not refused:
+            prompt = texts.PROPOSE_PROMPT if pressed.action == "ask" else texts.OFFER_PROMPT
+            await send(update, Reply(prompt, keyboards.cancel_input()))
+        return
+    if pressed.action == "done":
+        await answer(update)
+        await drop_buttons(update)
+        return
+    if pressed.action in ("rm", "pg"):
+        async with unit_of_work(rt, update) as (session, person):
+            view = await phrases.overview(session, person)
+        await answer(update, texts.NOT_PAIRED if isinstance(view, Refusal) else None)
+        if isinstance(view, Overview):
+            await _show_removal_list(update, view, page=pressed.ref or 0)
+        return
+    await answer(update, texts.BUTTON_STALE)
+
+
+def _is_removal_list(update: Update) -> bool:
+    message = update.callback_query.message if update.callback_query else None
+    return getattr(message, "text", None) in (
+        texts.PHRASES_REMOVE_PICK,
+        texts.PHRASES_NOTHING_TO_REMOVE,
+    )
+
+
+def _label(words: str) -> str:
+    flat = " ".join(words.split())
+    return "✖ " + (flat if len(flat) <= LABEL_CHARS else flat[: LABEL_CHARS - 1] + "…")
+
+
+async def _show_removal_list(update: Update, view: Overview, page: int) -> None:
+    items = view.removable
+    if not items:
+        await edit_pressed(update, texts.PHRASES_NOTHING_TO_REMOVE)
+        return
+    last_page = (len(items) - 1) // REMOVE_PAGE_SIZE
+    page = min(max(page, 0), last_page)
+    shown = items[page * REMOVE_PAGE_SIZE : (page + 1) * REMOVE_PAGE_SIZE]
+    rows: Buttons = [
+        [(_label(words), callbacks.pack(callbacks.PHRASE_REMOVE, "x", pid))] for pid, words in shown
+    ]
+    nav = []
+    if page > 0:
+        nav.append((texts.PREVIOUS_BUTTON, callbacks.pack(callbacks.PHRASES_MENU, "pg", page - 1)))
+    if page < last_page:
+        nav.append((texts.NEXT_BUTTON, callbacks.pack(callbacks.PHRASES_MENU, "pg", page + 1)))
+    nav.append((texts.DONE_BUTTON, callbacks.pack(callbacks.PHRASES_MENU, "done")))
+    rows.append(nav)
+    await edit_pressed(update, texts.PHRASES_REMOVE_PICK, keyboards.inline(rows))

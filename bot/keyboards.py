@@ -1,0 +1,42 @@
+"""Keyboards: the persistent reply keyboard for paired partners, and inline buttons built from
+the plain `Buttons` rows that services and texts produce."""
+
+from __future__ import annotations
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+
+from bot import callbacks, texts
+from bot.callbacks import Buttons
+
+
+def paired_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[texts.REASSURE_BUTTON]],
+        resize_keyboard=True,
+        is_persistent=True,
+    )
+
+
+def no_keyboard() -> ReplyKeyboardRemove:
+    return ReplyKeyboardRemove()
+
+
+def inline(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in buttons
+        ]
+    )
+
+
+def cancel_input() -> InlineKeyboardMarkup | None:
+    """Under a "send your words as the next message" prompt."""
+    return inline([[(texts.CANCEL_BUTTON, callbacks.pack(callbacks.INPUT, "x"))]])

@@ -1,0 +1,199 @@
+"""Pairing: single-use invites, redemption that is safe under concurrency, and unpairing."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import texts
+from bot.db.models import Couple, Invite, Person
+from bot.services import outbox
+from bot.services.common import Refusal
+from bot.services.people import clear_awaiting, partner_of
+
+INVITE_TTL = timedelta(hours=24)
+TOKEN_BYTES = 16  # 128 bits → 22 URL-safe characters
+# What secrets.token_urlsafe produces, and what Telegram allows in a deep-link payload.
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewInvite:
+    token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class AlreadyPaired:
+    partner_name: str
+
+
+async def create_invite(
+    session: AsyncSession, person: Person, now: datetime
+) -> NewInvite | AlreadyPaired:
+    """A fresh invite for `person`; any older open invite of theirs stops working."""
+    partner = await partner_of(session, person)
+    if partner is not None:
+        return AlreadyPaired(partner.first_name)
+    await _revoke_open_invites(session, person.id, now)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    session.add(
+        Invite(
+            inviter_id=person.id,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=now + INVITE_TTL,
+        )
+    )
+    return NewInvite(token=token, expires_at=now + INVITE_TTL)
+
+
+async def _revoke_open_invites(session: AsyncSession, person_id: int, now: datetime) -> None:
+    await session.execute(
+        update(Invite)
+        .where(
+            Invite.inviter_id == person_id,
+            Invite.used_at.is_(None),
+            Invite.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+
+
+class Redeem(Enum):
+    PAIRED = "paired"
+    MALFORMED = "malformed"
+    UNKNOWN = "unknown"
+    OWN = "own"
+    EXPIRED = "expired"
+    USED = "used"
+    REPLACED = "replaced"
+    YOU_ARE_PAIRED = "you_are_paired"
+    INVITER_PAIRED = "inviter_paired"
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    outcome: Redeem
+    other_name: str = ""  # the partner (PAIRED, YOU_ARE_PAIRED) or the inviter (INVITER_PAIRED)
+
+
+async def redeem(session: AsyncSession, person: Person, token: str, now: datetime) -> Redeemed:
+    """Pair `person` with the invite's owner, or say exactly why not (and change nothing).
+
+    Concurrency: the invite row and both people are locked (FOR UPDATE on PostgreSQL; SQLite
+    transactions begin IMMEDIATE and so run one at a time), then re-read, so two people
+    redeeming one invite at once cannot both succeed, and nobody ends up in two couples."""
+    token = token.strip()
+    if not TOKEN_SHAPE.match(token):
+        return Redeemed(Redeem.MALFORMED)
+    digest = hash_token(token)
+    invite = await session.scalar(
+        select(Invite)
+        .where(Invite.token_hash == digest)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    # The index lookup already matched; compare again in constant time so that no code path
+    # branches on a partial match of secret material.
+    if invite is None or not hmac.compare_digest(invite.token_hash, digest):
+        return Redeemed(Redeem.UNKNOWN)
+    if invite.inviter_id == person.id:
+        return Redeemed(Redeem.OWN)
+
+    locked = {
+        p.id: p
+        for p in await session.scalars(
+            select(Person)
+            .where(Person.id.in_([invite.inviter_id, person.id]))
+            .order_by(Person.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
+    me, inviter = locked[person.id], locked[invite.inviter_id]
+    if me.couple_id is not None:
+        partner = await partner_of(session, me)
+        return Redeemed(Redeem.YOU_ARE_PAIRED, partner.first_name if partner else "")
+    if invite.used_at is not None:
+        return Redeemed(Redeem.USED)
+    if inviter.couple_id is not None:  # they paired with someone else meanwhile
+        return Redeemed(Redeem.INVITER_PAIRED, inviter.first_name)
+    if invite.revoked_at is not None:
+        return Redeemed(Redeem.REPLACED)
+    if invite.expires_at <= now:
+        return Redeemed(Redeem.EXPIRED)
+
+    invite.used_at = now
+    invite.used_by_id = me.id
+    couple = Couple(created_at=now)
+    session.add(couple)
+    await session.flush()
+    for partner in (me, inviter):
+        partner.couple_id = couple.id
+        clear_awaiting(partner)
+        await _revoke_open_invites(session, partner.id, now)
+    await outbox.enqueue(
+        session,
+        key=f"paired:{couple.id}:{inviter.id}",
+        recipient=inviter,
+        kind="paired",
+        text=texts.paired(me.first_name),
+        keyboard="paired",
+        couple_id=couple.id,
+        now=now,
+    )
+    return Redeemed(Redeem.PAIRED, inviter.first_name)
+
+
+@dataclass(frozen=True)
+class UnpairPrompt:
+    couple_id: int
+    partner_name: str
+
+
+async def unpair_prompt(session: AsyncSession, person: Person) -> UnpairPrompt | Refusal:
+    partner = await partner_of(session, person)
+    if partner is None or person.couple_id is None:
+        return Refusal.NOT_PAIRED
+    return UnpairPrompt(person.couple_id, partner.first_name)
+
+
+async def unpair(
+    session: AsyncSession, person: Person, couple_id: int, now: datetime
+) -> Refusal | None:
+    """End the couple named by a "Yes, unpair" button — only if it is still the presser's own.
+    The couple's phrases, requests and unsent messages go with it (ON DELETE CASCADE), so from
+    here on nothing reaches either partner on the other's behalf."""
+    if person.couple_id is None or person.couple_id != couple_id:
+        return Refusal.STALE
+    partner = await partner_of(session, person)
+    for member in (person, partner):
+        if member is not None:
+            member.couple_id = None
+            clear_awaiting(member)
+    await session.flush()
+    await session.execute(delete(Couple).where(Couple.id == couple_id))
+    if partner is not None:
+        await outbox.enqueue(
+            session,
+            key=f"unpaired:{couple_id}:{partner.id}",
+            recipient=partner,
+            kind="unpaired",
+            text=texts.partner_unpaired(person.first_name),
+            keyboard="remove",
+            now=now,
+        )
+    return None

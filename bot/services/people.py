@@ -1,0 +1,92 @@
+"""People: who is talking to the bot, who their partner is, and what typed reply we await."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Person
+from bot.services.common import clean_name, insert_ignore
+
+# How long "the next text you send" stays armed. Long enough to compose something heartfelt;
+# short enough that an unrelated message tomorrow is not relayed by surprise.
+AWAITING_TTL = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Awaited:
+    kind: str
+    ref: int | None
+
+
+async def touch(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    chat_id: int,
+    first_name: str | None,
+    now: datetime,
+    is_command: bool = False,
+) -> Person:
+    """The person behind an update, created on first contact and kept current. A command means
+    the person moved on, so any typed reply we were waiting for is dropped."""
+    name = clean_name(first_name)
+    await insert_ignore(
+        session,
+        Person.__table__,  # type: ignore[arg-type]
+        {
+            "telegram_id": telegram_id,
+            "chat_id": chat_id,
+            "first_name": name,
+            "created_at": now,
+            "seen_at": now,
+        },
+        ["telegram_id"],
+    )
+    person = await session.scalar(
+        select(Person)
+        .where(Person.telegram_id == telegram_id)
+        .execution_options(populate_existing=True)
+    )
+    assert person is not None
+    person.first_name = name
+    person.chat_id = chat_id
+    person.seen_at = now
+    if is_command:
+        clear_awaiting(person)
+    return person
+
+
+async def partner_of(session: AsyncSession, person: Person) -> Person | None:
+    if person.couple_id is None:
+        return None
+    return await session.scalar(
+        select(Person).where(Person.couple_id == person.couple_id, Person.id != person.id)
+    )
+
+
+def await_reply(person: Person, kind: str, ref: int | None, now: datetime) -> None:
+    person.awaiting = kind
+    person.awaiting_ref = ref
+    person.awaiting_until = now + AWAITING_TTL
+
+
+def clear_awaiting(person: Person) -> bool:
+    had = person.awaiting is not None
+    person.awaiting = None
+    person.awaiting_ref = None
+    person.awaiting_until = None
+    return had
+
+
+def take_awaiting(person: Person, now: datetime) -> Awaited | None:
+    """The typed reply we were waiting for (consumed), or None if nothing is armed or it lapsed."""
+    if person.awaiting is None:
+        return None
+    awaited = Awaited(person.awaiting, person.awaiting_ref)
+    fresh = person.awaiting_until is not None and now <= person.awaiting_until
+    clear_awaiting(person)
+    return awaited if fresh else None

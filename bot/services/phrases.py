@@ -1,0 +1,373 @@
+"""Agreed phrases: words that reassure the receiver, which the giver has agreed to say.
+
+The receiver proposes (/phrase) or the giver offers (/offer); only when the other side agrees is
+a phrase `agreed` — and only agreed phrases are ever relayed. Every answer is checked against the
+presser's own couple and role; anything else is STALE and changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import callbacks, texts
+from bot.callbacks import Buttons
+from bot.db.models import Person, Phrase
+from bot.services import outbox
+from bot.services.common import Refusal, Rejected, TooLong, clean_text
+from bot.services.people import await_reply, partner_of
+
+PROPOSED, OFFERED, AGREED = "proposed", "offered", "agreed"
+AWAIT_REWORD = "phrase_reword"
+AWAIT_PROPOSE = "phrase_propose"
+AWAIT_OFFER = "phrase_offer"
+
+
+@dataclass(frozen=True)
+class Words:
+    """A successful step: the words involved and the other partner's name, for the reply."""
+
+    words: str
+    partner_name: str
+
+
+def validate(raw: str) -> str | Rejected:
+    words = clean_text(raw)
+    if not words:
+        return Refusal.EMPTY
+    if len(words) > texts.PHRASE_MAX_CHARS:
+        return TooLong(len(words), texts.PHRASE_MAX_CHARS)
+    return words
+
+
+async def _direction_count(
+    session: AsyncSession, couple_id: int, receiver_id: int, *statuses: str
+) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Phrase)
+        .where(
+            Phrase.couple_id == couple_id,
+            Phrase.receiver_id == receiver_id,
+            Phrase.status.in_(statuses),
+        )
+    )
+    return int(count or 0)
+
+
+async def _new_phrase(
+    session: AsyncSession, person: Person, raw: str, now: datetime, *, as_receiver: bool
+) -> tuple[Phrase, Person] | Rejected:
+    partner = await partner_of(session, person)
+    if partner is None or person.couple_id is None:
+        return Refusal.NOT_PAIRED
+    checked = validate(raw)
+    if not isinstance(checked, str):
+        return checked
+    receiver, giver = (person, partner) if as_receiver else (partner, person)
+    couple_id = person.couple_id
+    if await _direction_count(session, couple_id, receiver.id, PROPOSED, OFFERED, AGREED) >= (
+        texts.PHRASES_PER_DIRECTION
+    ):
+        return Refusal.LIMIT
+    duplicate = await session.scalar(
+        select(Phrase.id).where(
+            Phrase.couple_id == couple_id,
+            Phrase.receiver_id == receiver.id,
+            Phrase.text == checked,
+        )
+    )
+    if duplicate is not None:
+        return Refusal.DUPLICATE
+    phrase = Phrase(
+        couple_id=couple_id,
+        receiver_id=receiver.id,
+        giver_id=giver.id,
+        proposed_by_id=person.id,
+        text=checked,
+        status=PROPOSED if as_receiver else OFFERED,
+        reworded=False,
+        created_at=now,
+    )
+    session.add(phrase)
+    await session.flush()
+    return phrase, partner
+
+
+def proposal_buttons(phrase_id: int) -> Buttons:
+    return [
+        [
+            (texts.AGREE_BUTTON, callbacks.pack(callbacks.PHRASE_ANSWER, "a", phrase_id)),
+            (texts.EDIT_BUTTON, callbacks.pack(callbacks.PHRASE_ANSWER, "e", phrase_id)),
+            (texts.DECLINE_BUTTON, callbacks.pack(callbacks.PHRASE_ANSWER, "d", phrase_id)),
+        ]
+    ]
+
+
+def offer_buttons(phrase_id: int) -> Buttons:
+    return [
+        [
+            (texts.ACCEPT_BUTTON, callbacks.pack(callbacks.OFFER_ANSWER, "a", phrase_id)),
+            (texts.NO_THANKS_BUTTON, callbacks.pack(callbacks.OFFER_ANSWER, "d", phrase_id)),
+        ]
+    ]
+
+
+def remove_button(phrase_id: int) -> Buttons:
+    return [[(texts.REMOVE_BUTTON, callbacks.pack(callbacks.PHRASE_REMOVE, "x", phrase_id))]]
+
+
+async def propose(
+    session: AsyncSession, person: Person, raw: str, now: datetime
+) -> Words | Rejected:
+    """The receiver asks for words; the giver is asked to agree, edit or decline."""
+    made = await _new_phrase(session, person, raw, now, as_receiver=True)
+    if not isinstance(made, tuple):
+        return made
+    phrase, partner = made
+    await outbox.enqueue(
+        session,
+        key=f"phrase-ask:{phrase.id}",
+        recipient=partner,
+        kind="phrase_ask",
+        text=texts.phrase_request(person.first_name, phrase.text),
+        buttons=proposal_buttons(phrase.id),
+        couple_id=phrase.couple_id,
+        sender_id=person.id,
+        now=now,
+    )
+    return Words(phrase.text, partner.first_name)
+
+
+async def offer(session: AsyncSession, person: Person, raw: str, now: datetime) -> Words | Rejected:
+    """The giver offers words unprompted; they go live when the receiver accepts."""
+    made = await _new_phrase(session, person, raw, now, as_receiver=False)
+    if not isinstance(made, tuple):
+        return made
+    phrase, partner = made
+    await outbox.enqueue(
+        session,
+        key=f"phrase-offer:{phrase.id}",
+        recipient=partner,
+        kind="phrase_offer",
+        text=texts.phrase_offer(person.first_name, phrase.text),
+        buttons=offer_buttons(phrase.id),
+        couple_id=phrase.couple_id,
+        sender_id=person.id,
+        now=now,
+    )
+    return Words(phrase.text, partner.first_name)
+
+
+async def _own_phrase(session: AsyncSession, person: Person, phrase_id: int) -> Phrase | None:
+    """The phrase, if it belongs to the presser's current couple (else None: stale or forged)."""
+    if person.couple_id is None:
+        return None
+    phrase = await session.get(Phrase, phrase_id, with_for_update=True, populate_existing=True)
+    if phrase is None or phrase.couple_id != person.couple_id:
+        return None
+    return phrase
+
+
+async def _agreed_room(session: AsyncSession, phrase: Phrase) -> bool:
+    agreed = await _direction_count(session, phrase.couple_id, phrase.receiver_id, AGREED)
+    return agreed < texts.PHRASES_PER_DIRECTION
+
+
+async def answer_proposal(
+    session: AsyncSession, person: Person, phrase_id: int, agree: bool, now: datetime
+) -> Words | Refusal:
+    """The giver agrees to, or declines, words the receiver proposed."""
+    phrase = await _own_phrase(session, person, phrase_id)
+    if phrase is None or phrase.giver_id != person.id:
+        return Refusal.STALE
+    if phrase.status != PROPOSED:
+        return Refusal.ALREADY_ANSWERED
+    receiver = await partner_of(session, person)
+    assert receiver is not None
+    words = phrase.text
+    if agree:
+        if not await _agreed_room(session, phrase):
+            return Refusal.LIMIT
+        phrase.status = AGREED
+        phrase.agreed_at = now
+        notice = texts.phrase_agreed_receiver(person.first_name, words)
+    else:
+        await session.delete(phrase)
+        notice = texts.phrase_declined_receiver(person.first_name, words)
+    await outbox.enqueue(
+        session,
+        key=f"phrase-answer:{phrase_id}",
+        recipient=receiver,
+        kind="phrase_answer",
+        text=notice,
+        couple_id=person.couple_id,
+        sender_id=person.id,
+        now=now,
+    )
+    return Words(words, receiver.first_name)
+
+
+async def start_rewording(
+    session: AsyncSession, person: Person, phrase_id: int, now: datetime
+) -> Words | Refusal:
+    """The giver chose ✏️ Edit: their next text becomes the words."""
+    phrase = await _own_phrase(session, person, phrase_id)
+    if phrase is None or phrase.giver_id != person.id:
+        return Refusal.STALE
+    if phrase.status != PROPOSED:
+        return Refusal.ALREADY_ANSWERED
+    await_reply(person, AWAIT_REWORD, phrase.id, now)
+    return Words(phrase.text, "")
+
+
+async def finish_rewording(
+    session: AsyncSession, person: Person, phrase_id: int, raw: str, now: datetime
+) -> Words | Rejected:
+    phrase = await _own_phrase(session, person, phrase_id)
+    if phrase is None or phrase.giver_id != person.id:
+        return Refusal.STALE
+    if phrase.status != PROPOSED:
+        return Refusal.ALREADY_ANSWERED
+    checked = validate(raw)
+    if not isinstance(checked, str):
+        if checked != Refusal.EMPTY:
+            await_reply(person, AWAIT_REWORD, phrase.id, now)  # let them try again
+        return checked
+    if not await _agreed_room(session, phrase):
+        return Refusal.LIMIT
+    receiver = await partner_of(session, person)
+    assert receiver is not None
+    phrase.text = checked
+    phrase.reworded = True
+    phrase.status = AGREED
+    phrase.agreed_at = now
+    await outbox.enqueue(
+        session,
+        key=f"phrase-answer:{phrase.id}",
+        recipient=receiver,
+        kind="phrase_answer",
+        text=texts.phrase_reworded_receiver(person.first_name, checked),
+        buttons=remove_button(phrase.id),
+        couple_id=phrase.couple_id,
+        sender_id=person.id,
+        now=now,
+    )
+    return Words(checked, receiver.first_name)
+
+
+async def answer_offer(
+    session: AsyncSession, person: Person, phrase_id: int, accept: bool, now: datetime
+) -> Words | Refusal:
+    """The receiver accepts, or declines, words the giver offered."""
+    phrase = await _own_phrase(session, person, phrase_id)
+    if phrase is None or phrase.receiver_id != person.id:
+        return Refusal.STALE
+    if phrase.status != OFFERED:
+        return Refusal.ALREADY_ANSWERED
+    giver = await partner_of(session, person)
+    assert giver is not None
+    words = phrase.text
+    if accept:
+        if not await _agreed_room(session, phrase):
+            return Refusal.LIMIT
+        phrase.status = AGREED
+        phrase.agreed_at = now
+        notice = texts.offer_accepted_giver(person.first_name, words)
+    else:
+        await session.delete(phrase)
+        notice = texts.offer_declined_giver(person.first_name, words)
+    await outbox.enqueue(
+        session,
+        key=f"offer-answer:{phrase_id}",
+        recipient=giver,
+        kind="phrase_answer",
+        text=notice,
+        couple_id=person.couple_id,
+        sender_id=person.id,
+        now=now,
+    )
+    return Words(words, giver.first_name)
+
+
+def _removable_by(phrase: Phrase, person: Person) -> bool:
+    """The receiver owns the words they'll hear (agreed, or asked for and pending); the giver
+    owns the words they agreed to say."""
+    if phrase.receiver_id == person.id:
+        return phrase.status == AGREED or phrase.proposed_by_id == person.id
+    return phrase.giver_id == person.id and phrase.status in (AGREED, OFFERED)
+
+
+async def remove(
+    session: AsyncSession, person: Person, phrase_id: int, now: datetime
+) -> Words | Refusal:
+    phrase = await _own_phrase(session, person, phrase_id)
+    if phrase is None or not _removable_by(phrase, person):
+        return Refusal.STALE
+    partner = await partner_of(session, person)
+    assert partner is not None
+    words, was_live = phrase.text, phrase.status == AGREED
+    by_receiver = phrase.receiver_id == person.id
+    await session.delete(phrase)
+    if was_live:  # the other side relied on these words; tell them, neutrally
+        notice = (
+            texts.phrase_removed_by_receiver(person.first_name, words)
+            if by_receiver
+            else texts.phrase_removed_by_giver(person.first_name, words)
+        )
+        await outbox.enqueue(
+            session,
+            key=f"phrase-removed:{phrase_id}",
+            recipient=partner,
+            kind="phrase_removed",
+            text=notice,
+            couple_id=person.couple_id,
+            sender_id=person.id,
+            now=now,
+        )
+    return Words(words, partner.first_name)
+
+
+@dataclass(frozen=True)
+class Overview:
+    partner_name: str
+    hear: list[str]
+    hear_pending: list[str]
+    say: list[str]
+    say_pending: list[str]
+    removable: list[tuple[int, str]]
+
+
+async def overview(session: AsyncSession, person: Person) -> Overview | Refusal:
+    partner = await partner_of(session, person)
+    if partner is None or person.couple_id is None:
+        return Refusal.NOT_PAIRED
+    rows = list(
+        await session.scalars(
+            select(Phrase)
+            .where(Phrase.couple_id == person.couple_id)
+            .order_by(Phrase.created_at, Phrase.id)
+        )
+    )
+    mine = [p for p in rows if p.receiver_id == person.id]
+    theirs = [p for p in rows if p.giver_id == person.id]
+    return Overview(
+        partner_name=partner.first_name,
+        hear=[p.text for p in mine if p.status == AGREED],
+        hear_pending=[p.text for p in mine if p.status == PROPOSED],
+        say=[p.text for p in theirs if p.status == AGREED],
+        say_pending=[p.text for p in theirs if p.status == PROPOSED],
+        removable=[(p.id, p.text) for p in rows if _removable_by(p, person)],
+    )
+
+
+async def ask_by_typing(
+    session: AsyncSession, person: Person, as_receiver: bool, now: datetime
+) -> Refusal | None:
+    """From the /phrases menu: the next text becomes a proposal (or an offer)."""
+    if person.couple_id is None:
+        return Refusal.NOT_PAIRED
+    await_reply(person, AWAIT_PROPOSE if as_receiver else AWAIT_OFFER, None, now)
+    return None

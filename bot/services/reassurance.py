@@ -1,0 +1,178 @@
+"""One tap on "💛 Reassure me": the requester gets one of the partner's agreed phrases at once
+(the partner need not be awake), and the partner is told, with one-tap ways to follow up."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import callbacks, texts
+from bot.callbacks import Buttons
+from bot.db.models import Person, Phrase, ReassuranceRequest
+from bot.services import outbox
+from bot.services.common import Refusal, Rejected, TooLong, clean_text
+from bot.services.people import await_reply, partner_of
+from bot.services.phrases import AGREED
+
+AWAIT_WRITE_BACK = "write_back"
+# A written reply is framed ("From Alex: …") and must still fit one Telegram message.
+WRITE_BACK_MAX_CHARS = 3500
+QUICK_REPLIES = tuple(texts.REPLY_LABELS)  # h, c, t
+
+
+@dataclass(frozen=True)
+class Asked:
+    partner_name: str
+    words: str | None  # None: no agreed phrases yet
+    request_id: int
+
+
+def reply_buttons(request_id: int) -> Buttons:
+    def button(label: str, action: str) -> tuple[str, str]:
+        return (label, callbacks.pack(callbacks.REPLY, action, request_id))
+
+    return [
+        [button(texts.REPLY_HERE, "h"), button(texts.REPLY_CALL, "c")],
+        [button(texts.REPLY_TONIGHT, "t"), button(texts.REPLY_WRITE, "w")],
+    ]
+
+
+def choose(phrases: list[Phrase], rng: random.Random) -> Phrase:
+    """Any agreed phrase but the one sent last time, while there are others."""
+    if len(phrases) > 1:
+        sent = [p for p in phrases if p.last_sent_at is not None]
+        if sent:
+            latest = max(sent, key=lambda p: (p.last_sent_at, p.id))
+            phrases = [p for p in phrases if p.id != latest.id]
+    return rng.choice(phrases)
+
+
+async def request(
+    session: AsyncSession, person: Person, now: datetime, rng: random.Random
+) -> Asked | Refusal:
+    partner = await partner_of(session, person)
+    if partner is None or person.couple_id is None:
+        return Refusal.NOT_PAIRED
+    agreed = list(
+        await session.scalars(
+            select(Phrase).where(
+                Phrase.couple_id == person.couple_id,
+                Phrase.receiver_id == person.id,
+                Phrase.status == AGREED,
+            )
+        )
+    )
+    phrase = choose(agreed, rng) if agreed else None
+    if phrase is not None:
+        phrase.last_sent_at = now
+    asked = ReassuranceRequest(
+        couple_id=person.couple_id,
+        requester_id=person.id,
+        partner_id=partner.id,
+        phrase_id=phrase.id if phrase else None,
+        created_at=now,
+    )
+    session.add(asked)
+    await session.flush()
+    notice = (
+        texts.reassurance_asked_with_words(person.first_name, phrase.text)
+        if phrase
+        else texts.reassurance_asked_no_words(person.first_name)
+    )
+    await outbox.enqueue(
+        session,
+        key=f"asked:{asked.id}",
+        recipient=partner,
+        kind="reassure_asked",
+        text=notice,
+        buttons=reply_buttons(asked.id),
+        couple_id=person.couple_id,
+        sender_id=person.id,
+        now=now,
+    )
+    return Asked(partner.first_name, phrase.text if phrase else None, asked.id)
+
+
+@dataclass(frozen=True)
+class Replied:
+    requester_name: str
+    label: str
+    sent: bool  # False when this same quick reply had already gone (a double tap)
+
+
+async def _own_request(
+    session: AsyncSession, person: Person, request_id: int
+) -> tuple[ReassuranceRequest, Person] | None:
+    """The request, if the presser is the partner it was sent to, in their current couple."""
+    if person.couple_id is None:
+        return None
+    asked = await session.get(ReassuranceRequest, request_id)
+    if asked is None or asked.partner_id != person.id or asked.couple_id != person.couple_id:
+        return None
+    requester = await session.get(Person, asked.requester_id)
+    if requester is None or requester.couple_id != person.couple_id:
+        return None
+    return asked, requester
+
+
+async def quick_reply(
+    session: AsyncSession, person: Person, request_id: int, action: str, now: datetime
+) -> Replied | Refusal:
+    found = await _own_request(session, person, request_id)
+    if found is None or action not in QUICK_REPLIES:
+        return Refusal.STALE
+    asked, requester = found
+    label = texts.REPLY_LABELS[action]
+    sent = await outbox.enqueue(
+        session,
+        key=f"reply:{asked.id}:{action}",
+        recipient=requester,
+        kind="reassure_reply",
+        text=texts.from_partner(person.first_name, label),
+        couple_id=asked.couple_id,
+        sender_id=person.id,
+        now=now,
+    )
+    return Replied(requester.first_name, label, sent)
+
+
+async def start_write_back(
+    session: AsyncSession, person: Person, request_id: int, now: datetime
+) -> str | Refusal:
+    """✍️ Write back: the partner's next text goes to the requester. Returns the requester's name."""
+    found = await _own_request(session, person, request_id)
+    if found is None:
+        return Refusal.STALE
+    asked, requester = found
+    await_reply(person, AWAIT_WRITE_BACK, asked.id, now)
+    return requester.first_name
+
+
+async def write_back(
+    session: AsyncSession, person: Person, request_id: int, raw: str, now: datetime
+) -> str | Rejected:
+    found = await _own_request(session, person, request_id)
+    if found is None:
+        return Refusal.STALE
+    asked, requester = found
+    words = clean_text(raw)
+    if not words:
+        return Refusal.EMPTY
+    if len(words) > WRITE_BACK_MAX_CHARS:
+        await_reply(person, AWAIT_WRITE_BACK, asked.id, now)  # let them send a shorter one
+        return TooLong(len(words), WRITE_BACK_MAX_CHARS)
+    await outbox.enqueue(
+        session,
+        key=outbox.unique_key(f"write:{asked.id}"),
+        recipient=requester,
+        kind="reassure_reply",
+        text=texts.from_partner(person.first_name, words),
+        couple_id=asked.couple_id,
+        sender_id=person.id,
+        now=now,
+    )
+    return requester.first_name

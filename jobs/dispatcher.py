@@ -1,0 +1,161 @@
+"""Sends what is due in the outbox, and sleeps until the next due instant.
+
+One JobQueue job at a time, scheduled for the earliest pending `due_at` (not a fixed poll).
+Anything that writes to the outbox wakes it; so does a clock jump in tests. Per chat, messages go
+out in due order and at least `CHAT_SPACING` apart (Telegram's ≈1 message/s per chat); across
+chats, up to `CONCURRENCY` sends are in flight, under the rate limiter's overall budget."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from telegram.ext import ContextTypes, Job, JobQueue
+
+from bot.clock import Clock
+from bot.db import Database
+from bot.db.models import Delivery
+from bot.delivery.sender import PENDING, SENDING, UNCERTAIN, Sender
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+CONCURRENCY = 16
+CHAT_SPACING = 1.0  # seconds between two messages to one chat
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        db: Database,
+        sender: Sender,
+        clock: Clock,
+        job_queue: JobQueue[Any],
+        chat_spacing: float = CHAT_SPACING,
+    ) -> None:
+        self.chat_spacing = chat_spacing
+        self._db = db
+        self._sender = sender
+        self._clock = clock
+        self._jobs = job_queue
+        self._job: Job[Any] | None = None
+        self._job_at: datetime | None = None
+        self._running = False
+        self._again = False
+        self._stopping = False
+        self._last_sent: dict[int, float] = {}  # chat id → monotonic time of last send
+        self._slots = asyncio.Semaphore(CONCURRENCY)
+
+    @property
+    def idle(self) -> bool:
+        return not self._running
+
+    def start(self) -> None:
+        self.wake()
+
+    def stop(self) -> None:
+        """Take no new rows; sends already in flight finish (the JobQueue waits for them)."""
+        self._stopping = True
+        if self._job is not None:
+            self._job.schedule_removal()
+            self._job = None
+
+    def wake(self, at: datetime | None = None) -> None:
+        """Look at the outbox at `at` (default: now), unless a look is already planned earlier."""
+        if self._stopping:
+            return
+        if self._running:
+            self._again = True
+            return
+        now = self._clock.now()
+        at = at or now
+        if self._job is not None and self._job_at is not None and self._job_at <= at:
+            return
+        if self._job is not None:
+            self._job.schedule_removal()
+        delay = max((at - now).total_seconds(), 0.0)
+        self._job_at = at
+        self._job = self._jobs.run_once(self._run, when=delay, name="dispatch")
+
+    async def _run(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        self._job = None
+        self._job_at = None
+        if self._running or self._stopping:
+            return
+        self._running = True
+        self._forget_quiet_chats()
+        try:
+            await self._expire_leases()
+            while not self._stopping:
+                self._again = False
+                due = await self._due()
+                if not due:
+                    break
+                await self._send(due)
+            next_due = await self._next_due()
+        except Exception:
+            log.exception("dispatcher pass failed; retrying shortly")
+            next_due = self._clock.now() + timedelta(seconds=5)
+        finally:
+            self._running = False
+        if self._again:
+            self.wake()
+        elif next_due is not None:
+            self.wake(next_due)
+
+    def _forget_quiet_chats(self) -> None:
+        horizon = time.monotonic() - self.chat_spacing
+        self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
+
+    async def _expire_leases(self) -> None:
+        """A `sending` row whose lease ran out belongs to a process that died mid-send. It may
+        have reached Telegram, so it becomes `uncertain` — never sent a second time."""
+        async with self._db.transaction() as session:
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.status == SENDING, Delivery.claimed_until < self._clock.now())
+                .values(status=UNCERTAIN, payload=None)
+            )
+
+    async def _due(self) -> list[tuple[int, int]]:
+        async with self._db.transaction() as session:
+            rows = await session.execute(
+                select(Delivery.id, Delivery.chat_id)
+                .where(Delivery.status == PENDING, Delivery.due_at <= self._clock.now())
+                .order_by(Delivery.due_at, Delivery.id)
+                .limit(BATCH)
+            )
+            return [(row.id, row.chat_id) for row in rows]
+
+    async def _next_due(self) -> datetime | None:
+        async with self._db.transaction() as session:
+            return await session.scalar(
+                select(func.min(Delivery.due_at)).where(Delivery.status == PENDING)
+            )
+
+    async def _send(self, due: list[tuple[int, int]]) -> None:
+        by_chat: dict[int, list[int]] = defaultdict(list)
+        for delivery_id, chat_id in due:
+            by_chat[chat_id].append(delivery_id)
+        await asyncio.gather(*(self._send_chat(chat, ids) for chat, ids in by_chat.items()))
+
+    async def _send_chat(self, chat_id: int, ids: list[int]) -> None:
+        for delivery_id in ids:
+            if self._stopping:
+                return
+            wait = self._last_sent.get(chat_id, 0.0) + self.chat_spacing - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            async with self._slots:
+                try:
+                    status = await self._sender.deliver(delivery_id)
+                except Exception:
+                    log.exception("delivery %s crashed; it stays for the next pass", delivery_id)
+                    continue
+            if status != PENDING:
+                self._last_sent[chat_id] = time.monotonic()

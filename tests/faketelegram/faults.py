@@ -1,0 +1,60 @@
+"""Faults the fake server can inject, as Telegram and networks produce them.
+
+- retry_after: 429 with `parameters.retry_after` (flood control); nothing was sent.
+- server_error: 500/502 from Telegram's front end; nothing was sent.
+- drop: the connection closes before a response (a reset keep-alive); nothing was sent.
+- slow: the message IS sent, but the answer comes later than the client waits (read timeout).
+- blocked: 403 "bot was blocked by the user".
+- chat_not_found: 400 "chat not found".
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS = ("retry_after", "server_error", "drop", "slow", "blocked", "chat_not_found")
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: str
+    seconds: int = 1
+    status: int = 502
+
+
+@dataclass
+class FaultPlan:
+    """Decides, per API call, whether to inject a fault.
+
+    `script`: faults for the next calls to the given methods, in order (deterministic tests).
+    `rate` and `kinds`: random faults for every matching call (seeded: reproducible runs)."""
+
+    methods: frozenset[str] = frozenset({"sendmessage"})
+    script: list[Fault] = field(default_factory=list)
+    rate: float = 0.0
+    kinds: tuple[str, ...] = ("retry_after", "server_error", "drop")
+    seed: int = 1
+    only_chat: int | None = None
+    injected: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    def pick(self, method: str, params: dict[str, Any]) -> Fault | None:
+        if method.lower() not in self.methods:
+            return None
+        if self.only_chat is not None and str(params.get("chat_id")) != str(self.only_chat):
+            return None
+        fault: Fault | None = None
+        if self.script:
+            fault = self.script.pop(0)
+        elif self.rate and self._rng.random() < self.rate:
+            fault = Fault(
+                self._rng.choice(self.kinds), seconds=1, status=self._rng.choice((500, 502))
+            )
+        if fault is not None:
+            self.injected[fault.kind] += 1
+        return fault

@@ -1,0 +1,114 @@
+"""Running the real bot against the fake Telegram server, with a clock the test controls."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.app import serve
+from bot.config import Settings
+from bot.runtime import Runtime
+from tests.faketelegram import FakeTelegram, FakeUser
+
+
+class FakeClock:
+    """A clock that stands still until the test moves it."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, instant: datetime) -> None:
+        self._now = instant.astimezone(UTC)
+
+
+class ErrorLog(logging.Handler):
+    """Collects ERROR records from the bot, so a test fails if a handler crashed."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@dataclass
+class Steady:
+    """The bot under test, its fake Telegram, its clock and its runtime."""
+
+    telegram: FakeTelegram
+    clock: FakeClock
+    settings: Settings
+    rt: Runtime
+    errors: ErrorLog
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _task: asyncio.Task[None] | None = None
+
+    def user(self, first_name: str) -> FakeUser:
+        return self.telegram.user(first_name)
+
+    async def advance(self, delta: timedelta) -> None:
+        """Move time forward; the dispatcher looks at what became due."""
+        self.clock.set(self.clock.now() + delta)
+        self.rt.wake_dispatcher()
+        await asyncio.sleep(0)
+
+    async def settle(self) -> None:
+        await self.telegram.settle()
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.wait_for(self._task, 30)
+
+
+def settings_for(telegram: FakeTelegram, database_url: str, **extra: object) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token=telegram.token,
+        telegram_api_base_url=telegram.base_url,
+        database_url=database_url,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+# Telegram's per-chat pace is 1 message/s; most stories don't need to wait for it (the
+# dispatcher tests check the real spacing).
+TEST_CHAT_SPACING = 0.02
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    telegram: FakeTelegram,
+    database_url: str,
+    clock: FakeClock,
+    chat_spacing: float = TEST_CHAT_SPACING,
+) -> AsyncIterator[Steady]:
+    """Start the bot exactly as `python -m bot run` does (serve()), in this event loop."""
+    settings = settings_for(telegram, database_url)
+    errors = ErrorLog()
+    logging.getLogger().addHandler(errors)
+    ready: asyncio.Future[Runtime] = asyncio.get_running_loop().create_future()
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        serve(settings, clock=clock, stop=stop, on_ready=ready.set_result, poll_timeout=10)
+    )
+    done, _ = await asyncio.wait({task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+    if task in done:
+        task.result()  # raises the startup error
+    assert ready in done, "the bot did not start"
+    steady = Steady(telegram, clock, settings, ready.result(), errors, stop, task)
+    assert steady.rt.dispatcher is not None
+    steady.rt.dispatcher.chat_spacing = chat_spacing
+    try:
+        yield steady
+    finally:
+        await steady.stop()
+        logging.getLogger().removeHandler(errors)
