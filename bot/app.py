@@ -37,7 +37,7 @@ ALLOWED_UPDATES = [
     Update.MY_CHAT_MEMBER,
 ]
 POLL_TIMEOUT = 30  # seconds a getUpdates long poll may wait
-STARTUP_ATTEMPTS = 5
+STARTUP_ATTEMPTS = 3  # getMe tries (1 s, then 2 s apart) before giving up
 
 App = Application[Any, Any, Any, Any, Any, Any]
 

@@ -52,8 +52,10 @@ class Dispatcher:
         self._slots = asyncio.Semaphore(CONCURRENCY)
 
     @property
-    def idle(self) -> bool:
-        return not self._running
+    def busy(self) -> bool:
+        """Working, or about to: a pass is running or one is planned for an instant now due."""
+        planned_now = self._job_at is not None and self._job_at <= self._clock.now()
+        return self._running or (self._job is not None and planned_now)
 
     def start(self) -> None:
         self.wake()
@@ -74,7 +76,9 @@ class Dispatcher:
             return
         now = self._clock.now()
         at = at or now
-        if self._job is not None and self._job_at is not None and self._job_at <= at:
+        # Keep the planned look if it comes first and is still ahead; one planned for an instant
+        # already past has not run because the clock jumped (suspend, NTP, a test): replan.
+        if self._job is not None and self._job_at is not None and now < self._job_at <= at:
             return
         if self._job is not None:
             self._job.schedule_removal()
@@ -90,13 +94,16 @@ class Dispatcher:
         self._running = True
         self._forget_quiet_chats()
         try:
-            await self._expire_leases()
+            # Each round re-reads the clock and the outbox; a wake() during a round (a new row,
+            # a clock jump) makes another round, so nothing that arrives meanwhile is missed.
             while not self._stopping:
                 self._again = False
+                await self._expire_leases()
                 due = await self._due()
-                if not due:
+                if due:
+                    await self._send(due)
+                elif not self._again:
                     break
-                await self._send(due)
             next_due = await self._next_due()
         except Exception:
             log.exception("dispatcher pass failed; retrying shortly")

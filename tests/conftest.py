@@ -56,3 +56,12 @@ async def steady(
     async with running_bot(telegram, database_url, clock) as bot:
         yield bot
         assert not bot.errors.records, [r.getMessage() for r in bot.errors.records]
+
+
+# How hard property tests try: a quick default for `make test`, more in CI, 10,000 for `make fuzz`.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("default", max_examples=60)
+_hypothesis_settings.register_profile("ci", max_examples=300)
+_hypothesis_settings.register_profile("fuzz", max_examples=10_000)
+_hypothesis_settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -61,7 +61,14 @@ class Steady:
         await asyncio.sleep(0)
 
     async def settle(self) -> None:
-        await self.telegram.settle()
+        """Wait until Telegram traffic is quiet and the dispatcher has nothing due in hand."""
+        assert self.rt.dispatcher is not None
+        for _ in range(200):
+            await self.telegram.settle()
+            if not self.rt.dispatcher.busy:
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError("the dispatcher did not settle")
 
     async def stop(self) -> None:
         self._stop.set()

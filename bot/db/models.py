@@ -93,7 +93,6 @@ class Phrase(Base):
     reworded: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ReassuranceRequest(Base):

@@ -48,9 +48,9 @@ class ResilientRateLimiter(AIORateLimiter):
                     callback, args, kwargs, endpoint, data, rate_limit_args
                 )
             except NetworkError as exc:
-                # getUpdates has its own retry loop in the Updater.
+                # getUpdates has its own retry loop in the Updater, getMe the one at start-up.
                 if (
-                    endpoint == "getUpdates"
+                    endpoint in ("getUpdates", "getMe")
                     or attempt >= self._network_retries
                     or classify(exc) is not Failure.RETRY
                 ):

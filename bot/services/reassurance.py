@@ -41,14 +41,10 @@ def reply_buttons(request_id: int) -> Buttons:
     ]
 
 
-def choose(phrases: list[Phrase], rng: random.Random) -> Phrase:
+def choose(phrases: list[Phrase], last_id: int | None, rng: random.Random) -> Phrase:
     """Any agreed phrase but the one sent last time, while there are others."""
-    if len(phrases) > 1:
-        sent = [p for p in phrases if p.last_sent_at is not None]
-        if sent:
-            latest = max(sent, key=lambda p: (p.last_sent_at, p.id))
-            phrases = [p for p in phrases if p.id != latest.id]
-    return rng.choice(phrases)
+    others = [p for p in phrases if p.id != last_id]
+    return rng.choice(others or phrases)
 
 
 async def request(
@@ -66,9 +62,13 @@ async def request(
             )
         )
     )
-    phrase = choose(agreed, rng) if agreed else None
-    if phrase is not None:
-        phrase.last_sent_at = now
+    last_id = await session.scalar(
+        select(ReassuranceRequest.phrase_id)
+        .where(ReassuranceRequest.requester_id == person.id)
+        .order_by(ReassuranceRequest.id.desc())
+        .limit(1)
+    )
+    phrase = choose(agreed, last_id, rng) if agreed else None
     asked = ReassuranceRequest(
         couple_id=person.couple_id,
         requester_id=person.id,

@@ -143,7 +143,6 @@ def upgrade() -> None:
         sa.Column("reworded", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("agreed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("last_sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["couple_id"],
             ["couples.id"],

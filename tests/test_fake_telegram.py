@@ -1,0 +1,225 @@
+"""The fake Bot API server follows Telegram's documented shapes and refusals — checked here with
+a raw HTTP client and with python-telegram-bot's own Bot, so the rest of the suite can trust it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter
+
+from tests.faketelegram import FakeTelegram, Fault, FaultPlan
+from tests.faketelegram.markup import EntityParseError, parse_html, parse_markdown_v2
+
+
+async def call(
+    server: FakeTelegram, method: str, token: str | None = None, **params: Any
+) -> tuple[int, dict[str, Any]]:
+    async with aiohttp.ClientSession() as http:
+        url = f"{server.base_url}{token or server.token}/{method}"
+        async with http.post(url, json=params) as response:
+            return response.status, await response.json()
+
+
+@pytest.fixture
+async def bot(telegram: FakeTelegram) -> Any:
+    async with Bot(telegram.token, base_url=telegram.base_url) as client:
+        yield client
+
+
+async def started_user(telegram: FakeTelegram) -> Any:
+    user = telegram.user("Alex")
+    await user.start()
+    return user
+
+
+async def test_responses_use_the_bot_api_envelope(telegram: FakeTelegram) -> None:
+    status, body = await call(telegram, "getMe")
+    assert status == 200
+    assert body["ok"] is True
+    assert body["result"]["is_bot"] is True
+    assert body["result"]["username"] == telegram.bot.username
+
+
+async def test_errors_use_the_bot_api_error_format(telegram: FakeTelegram) -> None:
+    status, body = await call(telegram, "sendMessage", chat_id=424242, text="hi")
+    assert status == 400
+    assert body == {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+    status, body = await call(telegram, "noSuchMethod")
+    assert (status, body["description"]) == (404, "Not Found")
+    status, body = await call(telegram, "getMe", token="123:" + "x" * 30)
+    assert (status, body["description"]) == (401, "Unauthorized")
+    status, body = await call(telegram, "getMe", token="not-a-token")
+    assert status == 404
+
+
+async def test_ptb_sees_unknown_tokens_as_invalid(telegram: FakeTelegram) -> None:
+    with pytest.raises(InvalidToken):
+        async with Bot("123:" + "x" * 30, base_url=telegram.base_url):
+            pass
+
+
+async def test_send_message_checks_text_like_telegram(telegram: FakeTelegram, bot: Bot) -> None:
+    user = await started_user(telegram)
+    with pytest.raises(BadRequest, match=r"(?i)message text is empty"):
+        await bot.send_message(user.id, "   ")
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
+        await bot.send_message(user.id, "x" * 4097)
+    await bot.send_message(user.id, "x" * 4096)
+    # 4096 is counted in UTF-16 code units: 2049 emoji are 4098 units.
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
+        await bot.send_message(user.id, "🧡" * 2049)
+
+
+@pytest.mark.parametrize(
+    "markup",
+    ["<b>unclosed", "<blink>x</blink>", "a < b", "fish & chips", "<b><i>x</b></i>", "1 > 0"],
+)
+async def test_malformed_html_is_refused(telegram: FakeTelegram, bot: Bot, markup: str) -> None:
+    user = await started_user(telegram)
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+        await bot.send_message(user.id, markup, parse_mode=ParseMode.HTML)
+
+
+@pytest.mark.parametrize("markup", ["Hello.", "1+1=2", "*unclosed", "(x)", "a_b", "wow!"])
+async def test_malformed_markdown_v2_is_refused(
+    telegram: FakeTelegram, bot: Bot, markup: str
+) -> None:
+    user = await started_user(telegram)
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+        await bot.send_message(user.id, markup, parse_mode=ParseMode.MARKDOWN_V2)
+
+
+async def test_well_formed_markup_becomes_text_and_entities(
+    telegram: FakeTelegram, bot: Bot
+) -> None:
+    user = await started_user(telegram)
+    await bot.send_message(
+        user.id, "<b>Hi</b> &lt;3 &amp; 🧡 <i>you</i>", parse_mode=ParseMode.HTML
+    )
+    assert user.last.shown == "Hi <3 & 🧡 you"
+    assert [(e["type"], e["offset"], e["length"]) for e in user.last.entities] == [
+        ("bold", 0, 2),
+        ("italic", 11, 3),  # the emoji counts as two UTF-16 units
+    ]
+    await bot.send_message(user.id, r"*Hi* 1\+1\=2\. _yes_", parse_mode=ParseMode.MARKDOWN_V2)
+    assert user.last.shown == "Hi 1+1=2. yes"
+
+
+def test_markup_parsers_directly() -> None:
+    assert parse_html('<a href="https://x.y">link</a>')[1][0]["url"] == "https://x.y"
+    assert parse_markdown_v2("`code *not bold*`")[0] == "code *not bold*"
+    with pytest.raises(EntityParseError):
+        parse_markdown_v2("[text](url")
+
+
+async def test_callback_data_over_64_bytes_is_refused(telegram: FakeTelegram, bot: Bot) -> None:
+    user = await started_user(telegram)
+    ok = InlineKeyboardMarkup([[InlineKeyboardButton("ok", callback_data="x" * 64)]])
+    await bot.send_message(user.id, "fine", reply_markup=ok)
+    too_long = InlineKeyboardMarkup([[InlineKeyboardButton("no", callback_data="é" * 33)]])
+    with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):
+        await bot.send_message(user.id, "too long", reply_markup=too_long)
+
+
+async def test_blocked_and_never_started_chats_are_forbidden(
+    telegram: FakeTelegram, bot: Bot
+) -> None:
+    user = await started_user(telegram)
+    user.chat.blocked = True
+    with pytest.raises(Forbidden, match=r"(?i)bot was blocked by the user"):
+        await bot.send_message(user.id, "hello")
+    stranger = telegram.user("Stranger")
+    assert stranger.chat.started is False  # known to Telegram, never pressed Start
+    with pytest.raises(Forbidden, match=r"(?i)can't initiate conversation"):
+        await bot.send_message(stranger.id, "hello")
+
+
+async def test_editing_follows_telegrams_rules(telegram: FakeTelegram, bot: Bot) -> None:
+    user = await started_user(telegram)
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("press", callback_data="p")]])
+    sent = await bot.send_message(user.id, "first", reply_markup=markup)
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
+        await bot.edit_message_text("first", user.id, sent.message_id, reply_markup=markup)
+    await bot.edit_message_text("second", user.id, sent.message_id)
+    assert user.last.shown == "second"
+    assert user.last.buttons == []  # an edit without reply_markup removes the keyboard
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
+        await bot.edit_message_text("x", user.id, 9999)
+    own = user.chat.messages[0]  # the user's /start
+    with pytest.raises(BadRequest, match=r"(?i)message can't be edited"):
+        await bot.edit_message_text("x", user.id, own.message_id)
+
+
+async def test_a_callback_query_can_be_answered_once(telegram: FakeTelegram, bot: Bot) -> None:
+    user = await started_user(telegram)
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("press", callback_data="p")]])
+    await bot.send_message(user.id, "choose", reply_markup=markup)
+    press = asyncio.create_task(user.press("press"))
+    updates = await bot.get_updates(timeout=5)
+    query = next(u.callback_query for u in updates if u.callback_query)
+    assert query is not None and query.data == "p"
+    await query.answer("thanks")
+    assert (await press).text == "thanks"
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+        await query.answer("again")
+
+
+async def test_get_updates_long_polls_and_confirms_by_offset(
+    telegram: FakeTelegram, bot: Bot
+) -> None:
+    user = telegram.user("Alex")
+    poll = asyncio.create_task(bot.get_updates(timeout=5))
+    await asyncio.sleep(0.1)
+    assert not poll.done()  # waiting, as a long poll does
+    await user.start()
+    first = await poll
+    assert [u.message.text for u in first if u.message] == ["/start"]
+    again = await bot.get_updates(timeout=0)
+    assert [u.update_id for u in again] == [u.update_id for u in first]  # not yet confirmed
+    confirmed = await bot.get_updates(offset=first[-1].update_id + 1, timeout=0)
+    assert confirmed == ()
+
+
+async def test_a_second_poller_ends_the_first_with_a_conflict(
+    telegram: FakeTelegram, bot: Bot
+) -> None:
+    """As when two copies of a bot run with one token."""
+    first = asyncio.create_task(bot.get_updates(timeout=5))
+    await asyncio.sleep(0.1)
+    status, body = await call(telegram, "getUpdates", timeout=0)
+    assert (status, body["result"]) == (200, [])
+    with pytest.raises(Conflict, match=r"(?i)terminated by other getUpdates request"):
+        await first
+
+
+async def test_injected_faults_look_like_telegrams(telegram: FakeTelegram, bot: Bot) -> None:
+    user = await started_user(telegram)
+    telegram.faults = FaultPlan(
+        script=[
+            Fault("retry_after", seconds=3),
+            Fault("server_error", status=502),
+            Fault("blocked"),
+            Fault("chat_not_found"),
+        ]
+    )
+    with pytest.raises(RetryAfter) as caught:
+        await bot.send_message(user.id, "a")
+    assert caught.value.retry_after.total_seconds() == 3  # type: ignore[union-attr]
+    status, body = await call(telegram, "sendMessage", chat_id=user.id, text="b")
+    assert (status, body["description"]) == (502, "Bad Gateway")
+    with pytest.raises(Forbidden, match=r"(?i)blocked"):
+        await bot.send_message(user.id, "c")
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.send_message(user.id, "d")
+    assert telegram.faults.injected == {
+        "retry_after": 1,
+        "server_error": 1,
+        "blocked": 1,
+        "chat_not_found": 1,
+    }
+    assert user.inbox == []

@@ -1,0 +1,225 @@
+"""One tap on 💛 Reassure me: words at once, the partner told, one-tap follow-ups."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot import texts
+from bot.db.models import ReassuranceRequest
+from tests.faketelegram import Fault, FaultPlan
+from tests.harness import Steady
+from tests.stories import agree_phrase, pair
+
+
+async def test_reassure_tap_delivers_agreed_words_while_partner_sleeps(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await agree_phrase(alex, sam, "I'm not going anywhere.")
+    sam.mark_read()
+    # Sam does nothing from here on: asleep, phone face down.
+    await alex.tap(texts.REASSURE_BUTTON)
+    words = await alex.expect("From Sam")
+    assert words.shown == "💛 From Sam:\n\n“I'm not going anywhere.”"
+    notice = await sam.expect("Alex asked for reassurance just now")
+    assert "“I'm not going anywhere.”" in notice.shown
+    assert notice.buttons == [
+        texts.REPLY_HERE,
+        texts.REPLY_CALL,
+        texts.REPLY_TONIGHT,
+        texts.REPLY_WRITE,
+    ]
+
+
+async def test_reassure_command_does_the_same_as_the_button(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await agree_phrase(alex, sam, "You're safe.")
+    await alex.send("/reassure")
+    await alex.expect("“You're safe.”")
+    await sam.expect("Alex asked for reassurance")
+
+
+async def test_only_the_receivers_own_agreed_words_are_sent(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await agree_phrase(sam, alex, "Words for Sam.")  # the other direction
+    await alex.send("/phrase Not agreed yet.")  # pending, not live
+    await sam.expect("Not agreed yet.")
+    await alex.tap(texts.REASSURE_BUTTON)
+    await alex.expect("Sam hasn't agreed to any words yet")
+
+
+async def test_the_same_words_never_come_twice_in_a_row_while_there_are_others(
+    steady: Steady,
+) -> None:
+    alex, sam = await pair(steady)
+    options = ["I'm here.", "You matter.", "We're okay."]
+    for words in options:
+        await agree_phrase(alex, sam, words)
+    received = []
+    for _ in range(24):
+        await alex.tap(texts.REASSURE_BUTTON)
+        message = await alex.expect("From Sam")
+        received.append(message.shown.split("“", 1)[1].rstrip("”"))
+    assert all(a != b for a, b in itertools.pairwise(received)), received
+    assert set(received) == set(options)
+
+
+async def test_with_one_phrase_it_is_sent_every_time(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await agree_phrase(alex, sam, "Always.")
+    for _ in range(3):
+        await alex.tap(texts.REASSURE_BUTTON)
+        await alex.expect("“Always.”")
+
+
+async def test_quick_replies_reach_the_requester_at_once_as_the_partners_words(
+    steady: Steady,
+) -> None:
+    alex, sam = await pair(steady)
+    await agree_phrase(alex, sam, "I'm here.")
+    await alex.tap(texts.REASSURE_BUTTON)
+    await alex.expect("From Sam")
+    notice = await sam.expect("asked for reassurance")
+    for label in (texts.REPLY_HERE, texts.REPLY_CALL, texts.REPLY_TONIGHT):
+        answer = await sam.press(label, notice)
+        assert answer.text == "Sent to Alex."
+        await alex.expect(f"From Sam: {label}")
+    await steady.settle()
+    assert f"✓ You replied: {texts.REPLY_CALL}" in notice.shown
+    assert notice.buttons  # still there for a further reply
+
+
+async def test_a_double_tap_on_a_quick_reply_sends_it_once(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await alex.tap(texts.REASSURE_BUTTON)
+    notice = await sam.expect("asked for reassurance")
+    await sam.press(texts.REPLY_HERE, notice)
+    await sam.press(texts.REPLY_HERE, notice)
+    await steady.settle()
+    replies = [m for m in alex.inbox if m.shown == f"From Sam: {texts.REPLY_HERE}"]
+    assert len(replies) == 1
+
+
+async def test_write_back_relays_the_next_text_exactly_as_typed(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await alex.tap(texts.REASSURE_BUTTON)
+    notice = await sam.expect("asked for reassurance")
+    await sam.press(texts.REPLY_WRITE, notice)
+    await sam.expect("The next text you send goes to Alex as yours")
+    typed = "In a meeting till 4 — <3 & *always* yours 🧡"
+    await sam.send(typed)
+    await sam.expect("Sent to Alex.")
+    await alex.expect(f"From Sam: {typed}")
+    # Only the next text: the one after is not relayed.
+    await sam.send("note to self")
+    await sam.expect("I only pass words to Alex when you ask me to")
+    await steady.settle()
+    assert not any("note to self" in m.shown for m in alex.inbox)
+
+
+async def test_write_back_can_be_cancelled(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await alex.tap(texts.REASSURE_BUTTON)
+    notice = await sam.expect("asked for reassurance")
+    await sam.press(texts.REPLY_WRITE, notice)
+    prompt = await sam.expect("The next text you send")
+    await sam.press(texts.CANCEL_BUTTON, prompt)
+    await steady.settle()
+    assert prompt.shown == texts.INPUT_CANCELLED
+    await sam.send("not for Alex")
+    await sam.expect("I only pass words")
+    # A command also drops the armed reply.
+    await sam.press(texts.REPLY_WRITE, notice)
+    await sam.expect("The next text you send")
+    await sam.send("/help")
+    await sam.expect("Here's what I can do")
+    await sam.send("also not for Alex")
+    await sam.expect("I only pass words")
+    await sam.send("/cancel")
+    await sam.expect(texts.NOTHING_TO_CANCEL)
+    await steady.settle()
+    assert not any("for Alex" in m.shown for m in alex.inbox)
+
+
+async def test_write_back_lapses_after_an_hour(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await alex.tap(texts.REASSURE_BUTTON)
+    notice = await sam.expect("asked for reassurance")
+    await sam.press(texts.REPLY_WRITE, notice)
+    await sam.expect("The next text you send")
+    await steady.advance(timedelta(hours=1, seconds=1))
+    await sam.send("much later, unrelated")
+    await sam.expect("I only pass words")
+    await steady.settle()
+    assert not any("unrelated" in m.shown for m in alex.inbox)
+
+
+async def test_a_too_long_written_reply_is_refused_and_can_be_resent(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await alex.tap(texts.REASSURE_BUTTON)
+    notice = await sam.expect("asked for reassurance")
+    await sam.press(texts.REPLY_WRITE, notice)
+    await sam.expect("The next text you send")
+    await sam.send("x" * 3600)
+    await sam.expect("That's 3600 characters; please keep it to 3500 or fewer")
+    await sam.send("shorter")
+    await alex.expect("From Sam: shorter")
+
+
+async def test_no_agreed_words_yet_gets_a_gentle_message_and_the_partner_is_still_told(
+    steady: Steady,
+) -> None:
+    alex, sam = await pair(steady)
+    await alex.tap(texts.REASSURE_BUTTON)
+    gentle = await alex.expect("Sam hasn't agreed to any words yet")
+    assert "/phrase" in gentle.shown
+    notice = await sam.expect(
+        "Alex asked for reassurance just now. You haven't agreed on words yet"
+    )
+    await sam.press(texts.REPLY_HERE, notice)
+    await alex.expect(f"From Sam: {texts.REPLY_HERE}")
+
+
+async def test_not_paired_gets_how_to_pair(steady: Steady) -> None:
+    alex = steady.user("Alex")
+    await alex.start()
+    await alex.send(texts.REASSURE_BUTTON)
+    message = await alex.expect("You're not paired yet")
+    assert "/pair" in message.shown
+    await alex.send("/reassure")
+    await alex.expect("You're not paired yet")
+
+
+async def test_each_request_is_recorded(steady: Steady) -> None:
+    alex, _sam = await pair(steady)
+    for _ in range(3):
+        await alex.tap(texts.REASSURE_BUTTON)
+        await alex.next_message()
+    async with steady.rt.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(ReassuranceRequest)) == 3
+
+
+async def test_partner_who_blocked_the_bot_still_sends_words_and_requester_is_told(
+    steady: Steady,
+) -> None:
+    alex, sam = await pair(steady)
+    await agree_phrase(alex, sam, "I'm here.")
+    sam.chat.blocked = True
+    await alex.tap(texts.REASSURE_BUTTON)
+    await alex.expect("“I'm here.”")
+    await alex.expect("I couldn't reach Sam on Telegram just now")
+
+
+async def test_the_partner_notice_is_retried_through_telegram_hiccups(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    steady.telegram.faults = FaultPlan(
+        script=[Fault("retry_after", seconds=1), Fault("server_error", status=502), Fault("drop")],
+        only_chat=sam.id,
+    )
+    await alex.tap(texts.REASSURE_BUTTON)
+    await alex.expect("Sam hasn't agreed")
+    await sam.expect("Alex asked for reassurance", timeout=15)
+    await steady.settle()
+    assert len([m for m in sam.inbox if "asked for reassurance" in m.shown]) == 1
+    assert steady.telegram.faults.injected == {"retry_after": 1, "server_error": 1, "drop": 1}
