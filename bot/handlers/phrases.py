@@ -78,54 +78,62 @@ async def proposal_pressed(
     update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
 ) -> None:
     """✅ Agree / ✏️ Edit / ✖ Decline on words the partner asked for."""
-    rt = runtime(context)
-    if pressed.ref is None or pressed.action not in ("a", "e", "d"):
-        await answer(update, texts.BUTTON_STALE)
-        return
-    now = rt.clock.now()
-    async with unit_of_work(rt, update) as (session, person):
-        if pressed.action == "e":
-            result = await phrases.start_rewording(session, person, pressed.ref, now)
-        else:
-            result = await phrases.answer_proposal(
-                session, person, pressed.ref, pressed.action == "a", now
+    if pressed.action == "e" and pressed.ref is not None:
+        rt = runtime(context)
+        async with unit_of_work(rt, update) as (session, person):
+            result = await phrases.start_rewording(session, person, pressed.ref, rt.clock.now())
+        if isinstance(result, Words):
+            await answer(update)
+            await send(
+                update, Reply(texts.phrase_edit_prompt(result.words), keyboards.cancel_input())
             )
-    if not isinstance(result, Words):
-        await answer(update, rejection(result))
-        if result is Refusal.ALREADY_ANSWERED:
-            await drop_buttons(update)
+        else:
+            await _refused(update, result)
         return
-    await answer(update)
-    if pressed.action == "e":
-        await send(update, Reply(texts.phrase_edit_prompt(result.words), keyboards.cancel_input()))
-    elif pressed.action == "a":
-        await drop_buttons(update, texts.phrase_agreed_giver(result.words))
-    else:
-        await drop_buttons(update, texts.phrase_declined_giver(result.words))
+    await _answer_pressed(update, context, pressed, phrases.PROPOSED)
 
 
 async def offer_pressed(
     update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
 ) -> None:
     """✅ Accept / ✖ No thanks on words the partner offered."""
+    await _answer_pressed(update, context, pressed, phrases.OFFERED)
+
+
+_ANSWERED = {
+    (phrases.PROPOSED, True): texts.phrase_agreed_giver,
+    (phrases.PROPOSED, False): texts.phrase_declined_giver,
+    (phrases.OFFERED, True): texts.offer_accepted_receiver,
+    (phrases.OFFERED, False): texts.offer_declined_receiver,
+}
+
+
+async def _answer_pressed(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    pressed: Callback,
+    asked: str,
+) -> None:
+    """Yes (a) or no (d) to a proposal or an offer; the question's message becomes the answer."""
     rt = runtime(context)
     if pressed.ref is None or pressed.action not in ("a", "d"):
         await answer(update, texts.BUTTON_STALE)
         return
+    yes = pressed.action == "a"
     async with unit_of_work(rt, update) as (session, person):
-        result = await phrases.answer_offer(
-            session, person, pressed.ref, pressed.action == "a", rt.clock.now()
-        )
+        service = phrases.answer_proposal if asked == phrases.PROPOSED else phrases.answer_offer
+        result = await service(session, person, pressed.ref, yes, rt.clock.now())
     if not isinstance(result, Words):
-        await answer(update, rejection(result))
-        if result is Refusal.ALREADY_ANSWERED:
-            await drop_buttons(update)
+        await _refused(update, result)
         return
     await answer(update)
-    if pressed.action == "a":
-        await drop_buttons(update, texts.offer_accepted_receiver(result.words))
-    else:
-        await drop_buttons(update, texts.offer_declined_receiver(result.words))
+    await drop_buttons(update, _ANSWERED[(asked, yes)](result.words))
+
+
+async def _refused(update: Update, refusal: Refusal) -> None:
+    await answer(update, rejection(refusal))
+    if refusal is Refusal.ALREADY_ANSWERED:  # a question settled elsewhere loses its buttons
+        await drop_buttons(update)
 
 
 async def remove_pressed(

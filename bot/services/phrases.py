@@ -179,35 +179,58 @@ async def _agreed_room(session: AsyncSession, phrase: Phrase) -> bool:
 async def answer_proposal(
     session: AsyncSession, person: Person, phrase_id: int, agree: bool, now: datetime
 ) -> Words | Refusal:
-    """The giver agrees to, or declines, words the receiver proposed."""
+    """The giver agrees to, or declines, words the receiver asked for."""
+    return await _answer(session, person, phrase_id, agree, now, asked=PROPOSED)
+
+
+async def answer_offer(
+    session: AsyncSession, person: Person, phrase_id: int, accept: bool, now: datetime
+) -> Words | Refusal:
+    """The receiver accepts, or declines, words the giver offered."""
+    return await _answer(session, person, phrase_id, accept, now, asked=OFFERED)
+
+
+_ANSWER_NOTICES = {
+    (PROPOSED, True): texts.phrase_agreed_receiver,
+    (PROPOSED, False): texts.phrase_declined_receiver,
+    (OFFERED, True): texts.offer_accepted_giver,
+    (OFFERED, False): texts.offer_declined_giver,
+}
+
+
+async def _answer(
+    session: AsyncSession, person: Person, phrase_id: int, yes: bool, now: datetime, *, asked: str
+) -> Words | Refusal:
+    """The partner who was asked answers: yes makes the words live, no drops them; the one who
+    asked hears either way. A proposal is answered by its giver, an offer by its receiver."""
     phrase = await _own_phrase(session, person, phrase_id)
-    if phrase is None or phrase.giver_id != person.id:
+    if phrase is None:
         return Refusal.STALE
-    if phrase.status != PROPOSED:
+    if (phrase.giver_id if asked == PROPOSED else phrase.receiver_id) != person.id:
+        return Refusal.STALE
+    if phrase.status != asked:
         return Refusal.ALREADY_ANSWERED
-    receiver = await partner_of(session, person)
-    assert receiver is not None
+    asker = await partner_of(session, person)
+    assert asker is not None
     words = phrase.text
-    if agree:
+    if yes:
         if not await _agreed_room(session, phrase):
             return Refusal.LIMIT
         phrase.status = AGREED
         phrase.agreed_at = now
-        notice = texts.phrase_agreed_receiver(person.first_name, words)
     else:
         await session.delete(phrase)
-        notice = texts.phrase_declined_receiver(person.first_name, words)
     await outbox.enqueue(
         session,
         key=f"phrase-answer:{phrase_id}",
-        recipient=receiver,
+        recipient=asker,
         kind="phrase_answer",
-        text=notice,
+        text=_ANSWER_NOTICES[(asked, yes)](person.first_name, words),
         couple_id=person.couple_id,
         sender_id=person.id,
         now=now,
     )
-    return Words(words, receiver.first_name)
+    return Words(words, asker.first_name)
 
 
 async def start_rewording(
@@ -256,40 +279,6 @@ async def finish_rewording(
         now=now,
     )
     return Words(checked, receiver.first_name)
-
-
-async def answer_offer(
-    session: AsyncSession, person: Person, phrase_id: int, accept: bool, now: datetime
-) -> Words | Refusal:
-    """The receiver accepts, or declines, words the giver offered."""
-    phrase = await _own_phrase(session, person, phrase_id)
-    if phrase is None or phrase.receiver_id != person.id:
-        return Refusal.STALE
-    if phrase.status != OFFERED:
-        return Refusal.ALREADY_ANSWERED
-    giver = await partner_of(session, person)
-    assert giver is not None
-    words = phrase.text
-    if accept:
-        if not await _agreed_room(session, phrase):
-            return Refusal.LIMIT
-        phrase.status = AGREED
-        phrase.agreed_at = now
-        notice = texts.offer_accepted_giver(person.first_name, words)
-    else:
-        await session.delete(phrase)
-        notice = texts.offer_declined_giver(person.first_name, words)
-    await outbox.enqueue(
-        session,
-        key=f"offer-answer:{phrase_id}",
-        recipient=giver,
-        kind="phrase_answer",
-        text=notice,
-        couple_id=person.couple_id,
-        sender_id=person.id,
-        now=now,
-    )
-    return Words(words, giver.first_name)
 
 
 def _removable_by(phrase: Phrase, person: Person) -> bool:
