@@ -1,7 +1,8 @@
-"""Compact, stateless callback data: `<kind>:<action>[:<id>]`, always far below Telegram's 64 bytes.
+"""Compact, stateless callback data: `<kind>:<action>[:<id>[:<id>[:<id>]]]`, or `tz:<zone name>`,
+always within Telegram's 64 bytes.
 
-A button carries only what it is about (a phrase id, a request id, a couple id); who may press it
-is decided when it is pressed, against the presser's own couple and role."""
+A button carries only what it is about (a phrase, a request, an occurrence, a couple); who may
+press it is decided when it is pressed, against the presser's own couple and role."""
 
 from __future__ import annotations
 
@@ -9,22 +10,58 @@ import re
 from dataclasses import dataclass
 
 # kinds
-PHRASE_ANSWER = "pa"  # giver answers a proposal: a(gree) e(dit) d(ecline) — ref: phrase id
-OFFER_ANSWER = "po"  # receiver answers an offer: a(ccept) d(ecline) — ref: phrase id
-PHRASE_REMOVE = "pr"  # owner removes words: x — ref: phrase id
-PHRASES_MENU = "pm"  # /phrases menu: ask, off(er), rm (list), pg (page ref), done
-REPLY = "rr"  # partner follows up a reassurance request: h c t w — ref: request id
-UNPAIR = "up"  # y(es) n(o) — ref: couple id
+PHRASE_ANSWER = "pa"  # giver answers a proposal: a(gree) e(dit) d(ecline) — phrase id
+OFFER_ANSWER = "po"  # receiver answers an offer: a(ccept) d(ecline) — phrase id
+PHRASE_REMOVE = "pr"  # owner removes words: x — phrase id
+PHRASES_MENU = "pm"  # /phrases menu: ask, off(er), rm (list), pg (page), done
+REPLY = "rr"  # partner follows up a reassurance request: h c t w — request id
+UNPAIR = "up"  # y(es) n(o) — couple id
 INPUT = "in"  # x: cancel the typed reply being waited for
+ZONE = "tz"  # tz:<IANA zone name>
+RITUAL_NOTICE = "rn"  # partner keeps (k) or declines (x) a new ritual — ritual id
+RITUAL_MENU = "rm"  # /rituals: p(ause) r(esume) d(elete) — ritual id; a(dd) — no id
+RITUAL_ADD = (
+    "ra"  # the add flow: k (kinds), t:<kind> (times), d:<kind>:<min> (days), a:<kind>:<min>:<days>
+)
+STARTER = (
+    "st"  # after pairing: a:<couple>:<kind>, o:<couple>:<kind>, t:<couple>:<kind>:<min>, b:<couple>
+)
+NUDGE = "nd"  # at nudge time: s:<occurrence>:<note>, d:<occurrence>:<default>, w:<occurrence>
+CHECKIN = "ci"  # m:<occurrence>:<mood>, n:<check-in> (add a few words)
+DATE = "dt"  # p:<occurrence> (planned)
 
-_SHAPE = re.compile(r"^([a-z]{2}):([a-z]{1,4})(?::(\d{1,18}))?$")
+# How many ids each action carries; anything else is not one of ours.
+SHAPES: dict[str, dict[str, int]] = {
+    PHRASE_ANSWER: {"a": 1, "e": 1, "d": 1},
+    OFFER_ANSWER: {"a": 1, "d": 1},
+    PHRASE_REMOVE: {"x": 1},
+    PHRASES_MENU: {"ask": 0, "off": 0, "rm": 0, "done": 0, "pg": 1},
+    REPLY: {"h": 1, "c": 1, "t": 1, "w": 1},
+    UNPAIR: {"y": 1, "n": 1},
+    INPUT: {"x": 0},
+    RITUAL_NOTICE: {"k": 1, "x": 1},
+    RITUAL_MENU: {"p": 1, "r": 1, "d": 1, "a": 0},
+    RITUAL_ADD: {"k": 0, "t": 1, "d": 2, "a": 3, "x": 0},
+    STARTER: {"a": 2, "o": 2, "t": 3, "b": 1},
+    NUDGE: {"s": 2, "d": 2, "w": 1},
+    CHECKIN: {"m": 2, "n": 1},
+    DATE: {"p": 1},
+}
+
+_SHAPE = re.compile(r"^([a-z]{2}):([a-z]{1,4})((?::\d{1,18}){0,3})$")
+_ZONE = re.compile(r"^tz:([A-Za-z0-9_+\-/]{1,60})$")
 
 
 @dataclass(frozen=True)
 class Callback:
     kind: str
     action: str
-    ref: int | None = None
+    refs: tuple[int, ...] = ()
+    text: str | None = None  # only for zone buttons
+
+    @property
+    def ref(self) -> int | None:
+        return self.refs[0] if self.refs else None
 
 
 # A type for buttons that services and texts can build without importing telegram:
@@ -32,18 +69,30 @@ class Callback:
 Buttons = list[list[tuple[str, str]]]
 
 
-def pack(kind: str, action: str, ref: int | None = None) -> str:
-    data = f"{kind}:{action}" if ref is None else f"{kind}:{action}:{ref}"
-    assert _SHAPE.match(data), data
+def pack(kind: str, action: str, *refs: int | None) -> str:
+    data = ":".join([kind, action, *(str(r) for r in refs if r is not None)])
+    assert unpack(data) is not None, data
+    return data
+
+
+def pack_zone(zone: str) -> str:
+    data = f"{ZONE}:{zone}"
+    assert _ZONE.match(data) and len(data.encode()) <= 64, data
     return data
 
 
 def unpack(data: object) -> Callback | None:
     """The callback, or None for anything that isn't one of ours (forged, garbled, foreign)."""
-    if not isinstance(data, str):
+    if not isinstance(data, str) or len(data.encode("utf-8", "replace")) > 64:
         return None
+    zone = _ZONE.match(data)
+    if zone is not None:
+        return Callback(ZONE, "set", (), zone.group(1))
     match = _SHAPE.match(data)
     if match is None:
         return None
-    kind, action, ref = match.groups()
-    return Callback(kind, action, int(ref) if ref is not None else None)
+    kind, action, raw = match.groups()
+    refs = tuple(int(r) for r in raw.split(":")[1:])
+    if SHAPES.get(kind, {}).get(action) != len(refs):
+        return None
+    return Callback(kind, action, refs)

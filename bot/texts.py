@@ -40,6 +40,13 @@ COMMANDS: list[tuple[str, str]] = [
     ("offer", "Offer words you're glad to say to your partner"),
     ("phrases", "See and manage your agreed words"),
     ("reassure", "Get your partner's words now (same as 💛 Reassure me)"),
+    ("rituals", "Your rituals: add, pause, resume, delete"),
+    ("ritual", "Manage rituals by typing: add, list, pause, resume, delete"),
+    ("timezone", "Set your time zone, so rituals come at your local time"),
+    ("quiet", "Set quiet hours (e.g. 22:30-07:00), or /quiet off"),
+    ("status", "Both your local times, quiet hours and rituals"),
+    ("notes", "Your one-tap notes for nudges"),
+    ("note", "Write a note now; it arrives at your next nudge time"),
     ("unpair", "End the pairing"),
     ("cancel", "Stop what you're in the middle of"),
     ("help", "This list"),
@@ -343,6 +350,331 @@ def could_not_reach(partner: str) -> str:
 
 def could_not_deliver(partner: str) -> str:
     return f"I couldn't get your message to {partner} just now. Please try again in a little while."
+
+
+# --- time zones, quiet hours, status --------------------------------------------------------
+
+COMMON_ZONES = [
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Athens",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Asia/Kolkata",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "UTC",
+]
+TIMEZONE_ASK = (
+    "Rituals come at your local time. Which time zone are you in? Tap one, or send /timezone "
+    "and its name, for example /timezone Europe/Berlin."
+)
+TIMEZONE_FIXED_OFFSET = (
+    "A plain offset like UTC+2 changes meaning when the clocks change. Please send the name of "
+    "a place instead, for example /timezone Europe/Berlin (UTC on its own is fine)."
+)
+TIMEZONE_UNKNOWN = (
+    "I don't know that time zone. Zones are named after a region and a city, for example "
+    "/timezone America/New_York."
+)
+
+
+def timezone_suggest(suggestions: list[str]) -> str:
+    return (
+        "I don't know that time zone. Did you mean one of these?"
+        if suggestions
+        else TIMEZONE_UNKNOWN
+    )
+
+
+def timezone_set(zone: str, local: str) -> str:
+    return f"Your time zone is {zone}. It's {local} for you now; rituals follow your local time."
+
+
+QUIET_USAGE = (
+    "Send /quiet with a start and end time, for example /quiet 22:30-07:00, or /quiet off. "
+    "Nothing arrives with sound in your quiet hours."
+)
+QUIET_SAME = "Start and end can't be the same time. For example: /quiet 22:30-07:00."
+QUIET_OFF = "Quiet hours are off."
+
+
+def quiet_set(start: str, end: str) -> str:
+    return (
+        f"Quiet hours: {start}–{end}. Rituals wait until {end}, and messages from your partner "
+        "arrive without sound."
+    )
+
+
+QUIET_NEEDS_ZONE = (
+    "Quiet hours follow your local time — please set your time zone first with /timezone."
+)
+STATUS_NO_ZONE = "no time zone set yet (/timezone)"
+
+
+def status_line(
+    name: str, local: str | None, zone: str | None, quiet_until: str | None, quiet: str | None
+) -> str:
+    who = "you" if name == "" else name
+    if local is None:
+        return f"{'You have' if name == '' else name + ' has'} no time zone set yet (/timezone)."
+    line = f"It's {local} for {who} ({zone})"
+    if quiet_until is not None:
+        line += f"; quiet until {quiet_until}"
+    elif quiet is not None:
+        line += f"; quiet hours {quiet}"
+    return line + "."
+
+
+# --- rituals ------------------------------------------------------------------------------
+
+RITUAL_KINDS = ("checkin", "nudge", "date", "talk")
+RITUAL_NAMES = {
+    "checkin": "Check-in",
+    "nudge": "Thinking-of-you nudge",
+    "date": "Date",
+    "talk": "Weekly talk",
+}
+DAY_WORDS = {
+    "daily": "every day",
+    "weekdays": "weekdays",
+    "weekends": "weekends",
+}
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def days_words(days: str) -> str:
+    if days in DAY_WORDS:
+        return DAY_WORDS[days]
+    names = {n[:3].lower(): n for n in WEEKDAY_NAMES}
+    return ", ".join(names[d] + "s" for d in days.split(","))
+
+
+def ritual_label(kind: str, time: str, days: str, giver: str | None, paused: bool = False) -> str:
+    """ "Check-in · 12:30 · every day" — how a ritual is named everywhere."""
+    name = RITUAL_NAMES[kind] + (f" from {giver}" if giver else "")
+    return f"{name} · {time} · {days_words(days)}" + (" (paused)" if paused else "")
+
+
+RITUAL_USAGE = (
+    "Send /ritual add <kind> <HH:MM> [days], for example:\n"
+    "/ritual add checkin 12:30 daily\n"
+    "/ritual add nudge 15:00 weekdays\n"
+    "/ritual add talk 18:00 sun\n"
+    "Kinds: checkin, nudge, date, talk. Days: daily, weekdays, weekends, or days like mon,wed,fri. "
+    "Also: /ritual list, /ritual pause 2, /ritual resume 2, /ritual delete 2."
+)
+RITUAL_BAD_KIND = (
+    "Rituals are checkin, nudge, date or talk. For example: /ritual add checkin 12:30 daily."
+)
+RITUAL_BAD_TIME = "Times are 24-hour HH:MM, for example /ritual add checkin 12:30 daily."
+RITUAL_BAD_DAYS = (
+    "Days can be daily, weekdays, weekends, or days like mon,wed,fri. For example: "
+    "/ritual add talk 18:00 sun."
+)
+RITUAL_DUPLICATE = "You already have that ritual."
+RITUAL_LIMIT = (
+    "You have 20 rituals already. Delete one with /ritual delete <number> to add another."
+)
+RITUALS_NONE = "No rituals yet. Add one with /ritual add checkin 12:30 daily, or tap below."
+RITUAL_ADD_BUTTON = "➕ Add a ritual"
+RITUAL_PICK_KIND = "Which ritual?"
+RITUAL_PICK_TIME = "At what time (your local time)?"
+RITUAL_PICK_DAYS = "On which days?"
+DECLINE_RITUAL_BUTTON = "✖ Decline"
+KEEP_RITUAL_BUTTON = "👍 Keep it"
+PAUSE_BUTTON = "⏸ Pause"
+RESUME_BUTTON = "▶ Resume"
+DELETE_BUTTON = "🗑 Delete"
+
+
+def ritual_number_unknown(count: int) -> str:
+    if count == 0:
+        return "You have no rituals yet. /ritual list shows them once you add some."
+    return f"There's no ritual with that number. Send /ritual list to see them (1–{count})."
+
+
+def ritual_added(label: str, waiting_for: list[str]) -> str:
+    text = f"Added: {label}"
+    if waiting_for:
+        text += "\n" + rituals_wait_for(waiting_for)
+    return text
+
+
+def rituals_wait_for(names: list[str]) -> str:
+    who = " and ".join(names)
+    return f"It starts once {who} {'has' if len(names) == 1 and names[0] != 'you' else 'have'} set a time zone (/timezone)."
+
+
+def partner_added_ritual(name: str, label: str, needs_zone: bool) -> str:
+    text = f"{name} added a ritual for you both: {label}. You can keep it or decline it."
+    if needs_zone:
+        text += " Set your time zone with /timezone so it comes at your local time."
+    return text
+
+
+def ritual_kept(label: str) -> str:
+    return f"Kept: {label}."
+
+
+def ritual_declined(label: str) -> str:
+    return f"Declined, so it's off: {label}."
+
+
+def partner_declined_ritual(name: str, label: str) -> str:
+    return f"{name} would rather not have this ritual, so it's off: {label}."
+
+
+def ritual_paused(label: str) -> str:
+    return f"Paused: {label}. /ritual resume brings it back."
+
+
+def ritual_resumed(label: str) -> str:
+    return f"Resumed: {label}."
+
+
+def ritual_deleted(label: str) -> str:
+    return f"Deleted: {label}."
+
+
+def partner_changed_ritual(name: str, change: str, label: str) -> str:
+    return f"{name} {change} a ritual: {label}."
+
+
+STARTER_INTRO = (
+    "A few rituals many couples start with. Add any with one tap, or pick another time. "
+    "Each comes at your own local time."
+)
+STARTER_OTHER_TIME = "🕐 Other time"
+STARTER_BACK = "‹ Back"
+
+
+def starter_button(kind: str, time: str, days: str) -> str:
+    return f"➕ {RITUAL_NAMES[kind]} {time} {days_words(days)}"
+
+
+STARTER_ADDED = "Added."
+
+# nudges
+NUDGE_PROMPT_PARTNER = "Thinking of {partner}? Send one of your notes with a tap, or write one."
+WRITE_ONE_BUTTON = "✍️ Write one"
+DEFAULT_QUICK_NOTES = (
+    "Thinking of you.",
+    "You're on my mind.",
+    "Hope your day is kind to you.",
+    "Can't wait to see you.",
+)
+
+
+def nudge_prompt(partner: str) -> str:
+    return NUDGE_PROMPT_PARTNER.format(partner=partner)
+
+
+def nudge_sent(partner: str, words: str) -> str:
+    return f"Sent to {partner}: {quoted(words)}"
+
+
+def nudge_from(giver: str, words: str) -> str:
+    return f"💭 {giver} is thinking of you: {quoted(words)}"
+
+
+def letter_from(giver: str, words: str) -> str:
+    return f"💌 A note {giver} wrote for you:\n\n{quoted(words)}"
+
+
+def nudge_write_prompt(partner: str) -> str:
+    return f"Write your note. The next text you send goes to {partner} as yours."
+
+
+NUDGE_ALREADY_SENT = "You've already sent a note for this one."
+QUICK_NOTE_MAX_CHARS = 200
+QUICK_NOTES_MAX = 12
+NOTES_USAGE = (
+    "Your one-tap notes for nudges. Add one with /notes followed by the words, for example "
+    "/notes Thinking of you."
+)
+NOTES_DEFAULTS = "Until you write your own, nudges offer these:"
+NOTES_LIMIT = f"You have {QUICK_NOTES_MAX} notes already. Remove one to add another."
+NOTE_USAGE = (
+    "Send /note followed by a few words for your partner, for example /note Proud of you today. "
+    "It arrives at your next nudge time."
+)
+
+
+def notes_list(notes: list[str]) -> str:
+    return "Your one-tap notes:\n" + "\n".join(f"• {quoted(n)}" for n in notes)
+
+
+def note_added(words: str) -> str:
+    return f"Added to your notes: {quoted(words)}"
+
+
+def letter_saved(partner: str, when: str | None) -> str:
+    if when is None:
+        return (
+            f"Saved. It goes to {partner} at your next nudge time — you don't have a nudge ritual "
+            "yet: /ritual add nudge 15:00 weekdays."
+        )
+    return f"Saved. It goes to {partner} at your next nudge time, {when}."
+
+
+# check-ins
+CHECKIN_PROMPT = "How are you feeling?"
+MOODS = {1: "1 😞", 2: "2 😕", 3: "3 😐", 4: "4 🙂", 5: "5 😄"}
+ADD_WORDS_BUTTON = "✍️ Add a few words"
+
+
+def checkin_answered(mood: str, partner: str) -> str:
+    return f"You're at {mood} today. Shared with {partner}."
+
+
+def checkin_shared(name: str, mood: str) -> str:
+    return f"{name} checked in: {mood}"
+
+
+def checkin_note_prompt(partner: str) -> str:
+    return f"What would you like {partner} to know? Your next message goes with your check-in."
+
+
+def checkin_note_shared(name: str, words: str) -> str:
+    return f"{name} added to their check-in: {words}"
+
+
+CHECKIN_ALREADY = "You've already answered this check-in."
+
+
+# dates and talks
+PLANNED_BUTTON = "Planned ✓"
+
+
+def date_reminder(weekday: str, time: str) -> str:
+    return f"{weekday} {time} is yours — plan something?"
+
+
+def date_planned(name: str) -> str:
+    return f"{name} marked your date as planned ✓"
+
+
+DATE_PLANNED_SELF = "Marked as planned ✓"
+TALK_PROMPT = (
+    "Time for your weekly talk. Three short prompts to begin:\n"
+    "• One thing you appreciated this week\n"
+    "• What felt good between you\n"
+    "• One need for the week ahead"
+)
+
+
+# reaching people
+def partner_unreachable(name: str) -> str:
+    return (
+        f"Steady can't reach {name} on Telegram right now, so their rituals are paused. They "
+        f"start again when {name} opens Steady."
+    )
+
+
+def partner_reachable(name: str) -> str:
+    return f"{name} is back in Steady, so their rituals are on again."
 
 
 # --- buttons that are not yours or no longer apply -------------------------------------------

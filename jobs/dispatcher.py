@@ -1,6 +1,8 @@
-"""Sends what is due in the outbox, and sleeps until the next due instant.
+"""Turns due ritual occurrences into outbox rows, sends what is due in the outbox, and sleeps
+until the next due instant.
 
-One JobQueue job at a time, scheduled for the earliest pending `due_at` (not a fixed poll).
+One JobQueue job at a time, scheduled for the earliest pending `due_at` or ritual slot (not a
+fixed poll).
 Anything that writes to the outbox wakes it; so does a clock jump in tests. Per chat, messages go
 out in due order and at least `CHAT_SPACING` apart (Telegram's ≈1 message/s per chat); across
 chats, up to `CONCURRENCY` sends are in flight, under the rate limiter's overall budget."""
@@ -21,10 +23,12 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.db.models import Delivery
 from bot.delivery.sender import PENDING, SENDING, UNCERTAIN, Sender
+from bot.services import rituals
 
 log = logging.getLogger(__name__)
 
 BATCH = 200
+MATERIALIZE_BATCH = 200
 CONCURRENCY = 16
 CHAT_SPACING = 1.0  # seconds between two messages to one chat
 
@@ -99,6 +103,7 @@ class Dispatcher:
             while not self._stopping:
                 self._again = False
                 await self._expire_leases()
+                await self._materialize()
                 due = await self._due()
                 if due:
                     await self._send(due)
@@ -129,6 +134,14 @@ class Dispatcher:
                 .values(status=UNCERTAIN, payload=None)
             )
 
+    async def _materialize(self) -> None:
+        """Due ritual occurrences become outbox rows (and their slots move on), in batches."""
+        while not self._stopping:
+            async with self._db.transaction() as session:
+                handled = await rituals.materialize(session, self._clock.now(), MATERIALIZE_BATCH)
+            if handled < MATERIALIZE_BATCH:
+                return
+
     async def _due(self) -> list[tuple[int, int]]:
         async with self._db.transaction() as session:
             rows = await session.execute(
@@ -141,9 +154,11 @@ class Dispatcher:
 
     async def _next_due(self) -> datetime | None:
         async with self._db.transaction() as session:
-            return await session.scalar(
+            delivery = await session.scalar(
                 select(func.min(Delivery.due_at)).where(Delivery.status == PENDING)
             )
+            slot = await rituals.next_due(session)
+        return min((t for t in (delivery, slot) if t is not None), default=None)
 
     async def _send(self, due: list[tuple[int, int]]) -> None:
         by_chat: dict[int, list[int]] = defaultdict(list)

@@ -18,28 +18,20 @@ COMMANDS = [f"/{name}" for name, _ in texts.COMMANDS] + [
     "/PAIR",
     "/",
 ]
-KINDS = [
-    callbacks.PHRASE_ANSWER,
-    callbacks.OFFER_ANSWER,
-    callbacks.PHRASE_REMOVE,
-    callbacks.PHRASES_MENU,
-    callbacks.REPLY,
-    callbacks.UNPAIR,
-    callbacks.INPUT,
-]
 
 any_text = st.text(min_size=1, max_size=300)
 long_text = st.text(alphabet=st.characters(codec="utf-8"), min_size=3900, max_size=4096)
 command = st.builds(
     lambda c, arg: f"{c} {arg}" if arg else c, st.sampled_from(COMMANDS), st.text(max_size=80)
 )
-well_shaped_data = st.builds(
-    callbacks.pack,
-    st.sampled_from(KINDS),
-    st.sampled_from(
-        ["a", "e", "d", "x", "h", "c", "t", "w", "y", "n", "ask", "off", "rm", "pg", "done"]
-    ),
-    st.one_of(st.none(), st.integers(0, 50)),
+well_shaped_data = st.sampled_from(sorted(callbacks.SHAPES)).flatmap(
+    lambda kind: st.sampled_from(sorted(callbacks.SHAPES[kind])).flatmap(
+        lambda action: st.lists(
+            st.integers(0, 60),
+            min_size=callbacks.SHAPES[kind][action],
+            max_size=callbacks.SHAPES[kind][action],
+        ).map(lambda refs: callbacks.pack(kind, action, *refs))
+    )
 )
 button_data = st.one_of(
     well_shaped_data, st.text(min_size=1, max_size=64).filter(lambda s: len(s.encode()) <= 64)

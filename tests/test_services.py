@@ -99,24 +99,30 @@ def test_clean_text_keeps_what_people_type() -> None:
     assert clean_name("  Ann\u0000a   Lee ") == "Anna Lee"
 
 
-@given(
-    kind=st.sampled_from(["pa", "po", "pr", "pm", "rr", "up", "in"]),
-    action=st.sampled_from(["a", "e", "d", "x", "h", "w", "y", "pg"]),
-    ref=st.one_of(st.none(), st.integers(0, 10**18 - 1)),
-)
-def test_callback_data_round_trips_and_fits_telegrams_limit(
-    kind: str, action: str, ref: int | None
-) -> None:
-    data = callbacks.pack(kind, action, ref)
-    assert len(data.encode()) <= 64
-    assert callbacks.unpack(data) == callbacks.Callback(kind, action, ref)
+@given(data=st.data())
+def test_callback_data_round_trips_and_fits_telegrams_limit(data: st.DataObject) -> None:
+    kind = data.draw(st.sampled_from(sorted(callbacks.SHAPES)))
+    action = data.draw(st.sampled_from(sorted(callbacks.SHAPES[kind])))
+    refs = data.draw(st.tuples(*[st.integers(0, 10**18 - 1)] * callbacks.SHAPES[kind][action]))
+    packed = callbacks.pack(kind, action, *refs)
+    assert len(packed.encode()) <= 64
+    assert callbacks.unpack(packed) == callbacks.Callback(kind, action, refs)
+
+
+def test_extra_or_missing_ids_are_not_our_callback_data() -> None:
+    assert callbacks.unpack("pa:a:1:2") is None
+    assert callbacks.unpack("pa:a") is None
+    assert callbacks.unpack("ci:m:1") is None
+    assert callbacks.unpack("tz:Europe/Berlin") == callbacks.Callback(
+        "tz", "set", (), "Europe/Berlin"
+    )
 
 
 @given(st.one_of(st.text(max_size=80), st.binary(max_size=64), st.integers(), st.none()))
 def test_anything_else_is_not_our_callback_data(data: object) -> None:
     parsed = callbacks.unpack(data)
-    if parsed is not None:
-        assert callbacks.pack(parsed.kind, parsed.action, parsed.ref) == data
+    if parsed is not None and parsed.kind != callbacks.ZONE:
+        assert callbacks.pack(parsed.kind, parsed.action, *parsed.refs) == data
 
 
 @pytest.mark.parametrize(

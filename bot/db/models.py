@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -43,6 +44,13 @@ class Person(Base):
     awaiting: Mapped[str | None] = mapped_column(String(24))
     awaiting_ref: Mapped[int | None] = mapped_column(BigInteger)
     awaiting_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # IANA name; rituals for this person wait until it is set.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    # Daily quiet hours as minutes after local midnight; the window may wrap midnight.
+    quiet_start: Mapped[int | None] = mapped_column(Integer)
+    quiet_end: Mapped[int | None] = mapped_column(Integer)
+    # Telegram refused to deliver to them (blocked the bot, chat gone): their rituals wait.
+    unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -109,6 +117,85 @@ class ReassuranceRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class Ritual(Base):
+    """A recurring moment of a couple: `kind` is nudge, checkin, date or talk; `minutes` is the
+    local time of day, `days` a bit mask (Monday = bit 0). A nudge has a giver, who is prompted;
+    the other kinds come to both partners, each at that local time in their own zone."""
+
+    __tablename__ = "rituals"
+    __table_args__ = NO_ID_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    giver_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    minutes: Mapped[int] = mapped_column(Integer)
+    days: Mapped[int] = mapped_column(Integer)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RitualSlot(Base):
+    """When a ritual next happens for one recipient, in their zone: the engine's single source
+    of truth. `next_due_at` is NULL while it waits (paused, no zone yet, unreachable)."""
+
+    __tablename__ = "ritual_slots"
+    __table_args__ = (UniqueConstraint("ritual_id", "person_id"), NO_ID_REUSE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ritual_id: Mapped[int] = mapped_column(ForeignKey("rituals.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    zone: Mapped[str | None] = mapped_column(String(64))
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class QuickNote(Base):
+    """A giver's own short "thinking of you" note, offered with one tap at nudge time."""
+
+    __tablename__ = "quick_notes"
+    __table_args__ = NO_ID_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Letter(Base):
+    """A note written in advance (/note), delivered at the giver's next nudge time. It is
+    waiting while it has no delivery, or its delivery was skipped or failed."""
+
+    __tablename__ = "letters"
+    __table_args__ = NO_ID_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="SET NULL")
+    )
+
+
+class CheckIn(Base):
+    """An answer to "How are you feeling?" (1–5), shared with the partner."""
+
+    __tablename__ = "checkins"
+    __table_args__ = NO_ID_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="SET NULL"), unique=True
+    )
+    mood: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class Delivery(Base):
     """The outbox: every message sent on someone's behalf or on a schedule is a row here first.
 
@@ -131,6 +218,12 @@ class Delivery(Base):
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(32))
+    # Set for a ritual's occurrence: it waits out quiet hours rather than arriving silently, and
+    # goes if the ritual is deleted.
+    ritual_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rituals.id", ondelete="CASCADE"), index=True
+    )
+    occurrence_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # What to send: {"text": …, "buttons": [[[label, data], …], …]}; cleared once sent, so
     # intimate words do not linger in the outbox.
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -21,7 +21,7 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.db.models import Delivery, Person
 from bot.delivery.errors import Failure, classify, retry_after
-from bot.services import outbox
+from bot.services import outbox, quiet, reach
 
 log = logging.getLogger(__name__)
 
@@ -104,11 +104,25 @@ class Sender:
                 row.status = SKIPPED
                 row.payload = None
                 return SKIPPED
+            recipient = await session.get(Person, row.recipient_id)
+            in_quiet = recipient is not None and quiet.quiet_now(recipient, now)
+            if in_quiet and row.ritual_id is not None:
+                # Rituals never arrive in quiet hours: wait for their end, within the grace.
+                assert recipient is not None
+                until = quiet.quiet_until(recipient, now)
+                if until is not None and (row.expires_at is None or until <= row.expires_at):
+                    row.due_at = until
+                    return PENDING
+                row.status = SKIPPED
+                row.payload = None
+                return SKIPPED
             row.status = SENDING
             row.attempts += 1
             row.claimed_by = self._node
             row.claimed_until = now + LEASE
-            return Claimed(row.id, row.chat_id, dict(row.payload or {}))
+            # Relayed messages still arrive in quiet hours, without sound.
+            payload = dict(row.payload or {}) | ({"silent": True} if in_quiet else {})
+            return Claimed(row.id, row.chat_id, payload)
 
     async def _record_failure(self, claimed: Claimed, exc: TelegramError) -> str:
         failure = classify(exc)
@@ -140,6 +154,10 @@ class Sender:
                 return UNCERTAIN
             row.status = FAILED
             row.payload = None
+            if failure is Failure.UNREACHABLE:
+                recipient = await session.get(Person, row.recipient_id)
+                if recipient is not None:
+                    await reach.unreachable(session, recipient, now)
             await self._tell_sender(session, row, failure, now)
             return FAILED
 

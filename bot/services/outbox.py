@@ -6,15 +6,17 @@ that change commits. The dedupe key makes writing it twice harmless."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import Buttons
 from bot.db.engine import OUTBOX_WRITTEN
 from bot.db.models import Delivery, Person
-from bot.services.common import insert_ignore
 
 # A relayed message that could not go out for this long is no longer the message it was.
 RELAY_GRACE = timedelta(hours=12)
@@ -32,40 +34,61 @@ async def enqueue(
     key: str,
     recipient: Person,
     kind: str,
-    text: str,
+    text: str | None,
     now: datetime,
     buttons: Buttons | None = None,
+    buttons_for: Callable[[int], Buttons] | None = None,
     keyboard: Keyboard | None = None,
     couple_id: int | None = None,
     sender_id: int | None = None,
     due_at: datetime | None = None,
     grace: timedelta = RELAY_GRACE,
-) -> bool:
-    """Queue `text` for `recipient`. `couple_id` ties the message to a couple: if the couple
-    unpairs before it is sent, it is never sent. Returns False if `key` was already queued."""
-    payload: dict[str, Any] = {"text": text}
-    if buttons:
-        payload["buttons"] = buttons
-    if keyboard:
-        payload["keyboard"] = keyboard
+    ritual_id: int | None = None,
+    occurrence_at: datetime | None = None,
+    status: str = "pending",
+) -> int | None:
+    """Queue `text` for `recipient`; returns the new row's id, or None if `key` was queued before.
+
+    `couple_id` ties the message to a couple: if the couple unpairs first, it is never sent.
+    `buttons_for` builds buttons that name the row itself (e.g. a check-in's answers). A row
+    written with status "skipped" records an occurrence that will not be sent."""
+    payload: dict[str, Any] | None = None
+    if text is not None:
+        payload = {"text": text}
+        if buttons:
+            payload["buttons"] = buttons
+        if keyboard:
+            payload["keyboard"] = keyboard
     due = due_at or now
-    session.info[OUTBOX_WRITTEN] = True
-    return await insert_ignore(
-        session,
-        Delivery.__table__,  # type: ignore[arg-type]
-        {
-            "dedupe_key": key,
-            "couple_id": couple_id,
-            "recipient_id": recipient.id,
-            "sender_id": sender_id,
-            "chat_id": recipient.chat_id,
-            "kind": kind,
-            "payload": payload,
-            "status": "pending",
-            "due_at": due,
-            "expires_at": due + grace,
-            "attempts": 0,
-            "created_at": now,
-        },
-        ["dedupe_key"],
+    values = {
+        "dedupe_key": key,
+        "couple_id": couple_id,
+        "recipient_id": recipient.id,
+        "sender_id": sender_id,
+        "chat_id": recipient.chat_id,
+        "kind": kind,
+        "payload": payload,
+        "status": status,
+        "due_at": due,
+        "expires_at": due + grace if occurrence_at is None else occurrence_at + grace,
+        "attempts": 0,
+        "created_at": now,
+        "ritual_id": ritual_id,
+        "occurrence_at": occurrence_at,
+    }
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        module.insert(Delivery)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Delivery.id)
     )
+    row_id = (await session.execute(statement)).scalar_one_or_none()
+    if row_id is None:
+        return None
+    if buttons_for is not None and payload is not None:
+        payload = {**payload, "buttons": buttons_for(row_id)}
+        await session.execute(update(Delivery).where(Delivery.id == row_id).values(payload=payload))
+    if status == "pending":
+        session.info[OUTBOX_WRITTEN] = True
+    return int(row_id)

@@ -137,7 +137,7 @@ async def quick_reply(
         sender_id=person.id,
         now=now,
     )
-    return Replied(requester.first_name, label, sent)
+    return Replied(requester.first_name, label, sent is not None)
 
 
 async def start_write_back(

@@ -1,0 +1,536 @@
+"""Rituals: recurring moments at each partner's own local time, exactly once.
+
+The engine, in one sentence: every (ritual, recipient) has a slot row holding the next due
+instant in UTC; the dispatcher asks `materialize()` to turn due slots into outbox rows (one per
+occurrence, unique by key) and to advance the slots — both in one transaction, so a crash
+either did neither or both. Sending is the outbox's job."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import callbacks, texts
+from bot.callbacks import Buttons
+from bot.db.models import Delivery, Person, Ritual, RitualSlot
+from bot.services import checkins, nudges, outbox
+from bot.services.common import Refusal
+from bot.services.people import partner_of
+from bot.services.schedule import (
+    DAY_NAMES,
+    EVERY_DAY,
+    WEEKDAYS,
+    describe_days,
+    format_time,
+    in_quiet_hours,
+    local_now,
+    next_occurrence,
+    quiet_ends,
+)
+
+KINDS = texts.RITUAL_KINDS
+# How late a ritual may still arrive after its time (downtime, quiet hours); after that it is
+# recorded as skipped rather than sent stale.
+GRACE = {
+    "nudge": timedelta(hours=2),
+    "checkin": timedelta(hours=3),
+    "date": timedelta(hours=1),
+    "talk": timedelta(hours=1),
+}
+DEFAULT_DAYS = {"checkin": EVERY_DAY, "nudge": WEEKDAYS, "date": 1 << 4, "talk": 1 << 6}
+MAX_RITUALS = 20
+# After a long outage a slot's backlog is recorded as skipped one occurrence at a time, up to
+# this many; anything older is passed over silently.
+CATCH_UP_LIMIT = 64
+
+STARTERS: list[tuple[str, int, int]] = [
+    ("checkin", 12 * 60 + 30, EVERY_DAY),
+    ("nudge", 15 * 60, WEEKDAYS),
+    ("talk", 18 * 60, 1 << 6),
+]
+STARTER_TIMES = {
+    "checkin": (8 * 60, 12 * 60 + 30, 18 * 60, 21 * 60),
+    "nudge": (10 * 60, 13 * 60, 15 * 60, 17 * 60),
+    "talk": (10 * 60, 18 * 60, 20 * 60),
+    "date": (18 * 60, 19 * 60, 20 * 60),
+}
+
+
+def label(ritual: Ritual, giver: Person | None) -> str:
+    return texts.ritual_label(
+        ritual.kind,
+        format_time(ritual.minutes),
+        describe_days(ritual.days),
+        giver.first_name if giver is not None else None,
+        ritual.paused,
+    )
+
+
+@dataclass(frozen=True)
+class View:
+    number: int
+    ritual_id: int
+    label: str
+    paused: bool
+
+
+@dataclass(frozen=True)
+class Overview:
+    rituals: list[View]
+    waiting_for: list[str]  # "you" and/or the partner's name: no time zone yet
+
+
+async def _couple_rituals(session: AsyncSession, couple_id: int) -> list[Ritual]:
+    return list(
+        await session.scalars(
+            select(Ritual).where(Ritual.couple_id == couple_id).order_by(Ritual.id)
+        )
+    )
+
+
+async def _views(session: AsyncSession, couple_id: int) -> list[View]:
+    rituals = await _couple_rituals(session, couple_id)
+    givers = {r.giver_id for r in rituals if r.giver_id is not None}
+    people = {p.id: p for p in await session.scalars(select(Person).where(Person.id.in_(givers)))}
+    return [
+        View(n, r.id, label(r, people.get(r.giver_id or 0)), r.paused)
+        for n, r in enumerate(rituals, start=1)
+    ]
+
+
+def _waiting_for(person: Person, partner: Person) -> list[str]:
+    return [
+        name for name, p in (("you", person), (partner.first_name, partner)) if p.timezone is None
+    ]
+
+
+async def overview(session: AsyncSession, person: Person) -> Overview | Refusal:
+    partner = await partner_of(session, person)
+    if partner is None or person.couple_id is None:
+        return Refusal.NOT_PAIRED
+    return Overview(await _views(session, person.couple_id), _waiting_for(person, partner))
+
+
+# --- scheduling ---------------------------------------------------------------------------
+
+
+def _next_due(ritual: Ritual, person: Person, after: datetime) -> datetime | None:
+    if ritual.paused or person.timezone is None or person.unreachable_since is not None:
+        return None
+    return next_occurrence(ritual.minutes, ritual.days, person.timezone, after)
+
+
+async def _recipients(session: AsyncSession, ritual: Ritual, person: Person) -> list[Person]:
+    """Whose clock a ritual follows: the giver's for a nudge, both partners' otherwise."""
+    if ritual.kind == "nudge":
+        giver = await session.get(Person, ritual.giver_id)
+        return [giver] if giver is not None else []
+    partner = await partner_of(session, person)
+    return [person] + ([partner] if partner is not None else [])
+
+
+async def _reschedule(session: AsyncSession, ritual: Ritual, now: datetime) -> None:
+    slots = await session.scalars(select(RitualSlot).where(RitualSlot.ritual_id == ritual.id))
+    for slot in slots:
+        person = await session.get(Person, slot.person_id)
+        if person is not None:
+            slot.zone = person.timezone
+            slot.next_due_at = _next_due(ritual, person, now)
+
+
+async def reschedule_person(session: AsyncSession, person: Person, now: datetime) -> None:
+    """After a change of zone or reachability: every slot of this person, from now on."""
+    rows = await session.execute(
+        select(RitualSlot, Ritual)
+        .join(Ritual, Ritual.id == RitualSlot.ritual_id)
+        .where(RitualSlot.person_id == person.id)
+    )
+    for slot, ritual in rows:
+        slot.zone = person.timezone
+        slot.next_due_at = _next_due(ritual, person, now)
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    return await session.scalar(select(func.min(RitualSlot.next_due_at)))
+
+
+# --- changes people make ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Added:
+    label: str
+    waiting_for: list[str]
+
+
+async def add(
+    session: AsyncSession, person: Person, kind: str, minutes: int, days: int, now: datetime
+) -> Added | Refusal:
+    partner = await partner_of(session, person)
+    if partner is None or person.couple_id is None:
+        return Refusal.NOT_PAIRED
+    existing = await _couple_rituals(session, person.couple_id)
+    if len(existing) >= MAX_RITUALS:
+        return Refusal.LIMIT
+    giver_id = person.id if kind == "nudge" else None
+    if any(
+        (r.kind, r.minutes, r.days, r.giver_id) == (kind, minutes, days, giver_id) for r in existing
+    ):
+        return Refusal.DUPLICATE
+    ritual = Ritual(
+        couple_id=person.couple_id,
+        kind=kind,
+        created_by_id=person.id,
+        giver_id=giver_id,
+        minutes=minutes,
+        days=days,
+        paused=False,
+        created_at=now,
+    )
+    session.add(ritual)
+    await session.flush()
+    recipients = await _recipients(session, ritual, person)
+    for recipient in recipients:
+        session.add(
+            RitualSlot(
+                ritual_id=ritual.id,
+                person_id=recipient.id,
+                zone=recipient.timezone,
+                next_due_at=_next_due(ritual, recipient, now),
+            )
+        )
+    giver = person if kind == "nudge" else None
+    text = label(ritual, giver)
+    await outbox.enqueue(
+        session,
+        key=f"ritual-added:{ritual.id}",
+        recipient=partner,
+        kind="ritual_notice",
+        text=texts.partner_added_ritual(person.first_name, text, partner.timezone is None),
+        buttons=[
+            [
+                (texts.KEEP_RITUAL_BUTTON, callbacks.pack(callbacks.RITUAL_NOTICE, "k", ritual.id)),
+                (
+                    texts.DECLINE_RITUAL_BUTTON,
+                    callbacks.pack(callbacks.RITUAL_NOTICE, "x", ritual.id),
+                ),
+            ]
+        ],
+        couple_id=person.couple_id,
+        sender_id=person.id,
+        now=now,
+    )
+    return Added(
+        text, [n for n in _waiting_for(person, partner) if n in _names(recipients, person)]
+    )
+
+
+def _names(recipients: list[Person], person: Person) -> set[str]:
+    return {"you" if r.id == person.id else r.first_name for r in recipients}
+
+
+@dataclass(frozen=True)
+class Changed:
+    label: str
+
+
+@dataclass(frozen=True)
+class NoSuchNumber:
+    count: int
+
+
+async def _by_number(session: AsyncSession, person: Person, number: int) -> Ritual | NoSuchNumber:
+    assert person.couple_id is not None
+    rituals = await _couple_rituals(session, person.couple_id)
+    if not 1 <= number <= len(rituals):
+        return NoSuchNumber(len(rituals))
+    return rituals[number - 1]
+
+
+async def _own_ritual(session: AsyncSession, person: Person, ritual_id: int) -> Ritual | None:
+    if person.couple_id is None:
+        return None
+    ritual = await session.get(Ritual, ritual_id, populate_existing=True)
+    if ritual is None or ritual.couple_id != person.couple_id:
+        return None
+    return ritual
+
+
+Change = Literal["pause", "resume", "delete"]
+_CHANGE_WORDS = {"pause": "paused", "resume": "resumed", "delete": "deleted"}
+
+
+async def change(
+    session: AsyncSession,
+    person: Person,
+    now: datetime,
+    what: Change,
+    *,
+    number: int | None = None,
+    ritual_id: int | None = None,
+) -> Changed | NoSuchNumber | Refusal:
+    """Pause, resume or delete one of the couple's rituals, named by its number in /ritual list
+    or by id (from a button). The partner is told; nothing else changes."""
+    partner = await partner_of(session, person)
+    if partner is None or person.couple_id is None:
+        return Refusal.NOT_PAIRED
+    if number is not None:
+        found = await _by_number(session, person, number)
+        if isinstance(found, NoSuchNumber):
+            return found
+        ritual: Ritual | None = found
+    else:
+        ritual = await _own_ritual(session, person, ritual_id or 0)
+    if ritual is None:
+        return Refusal.STALE
+    giver = await session.get(Person, ritual.giver_id) if ritual.giver_id else None
+    if what == "delete":
+        text = label(ritual, giver)
+        await session.delete(ritual)
+    else:
+        ritual.paused = what == "pause"
+        if ritual.paused:
+            await _drop_pending(session, ritual.id)
+        await _reschedule(session, ritual, now)
+        text = label(ritual, giver)
+    await outbox.enqueue(
+        session,
+        key=outbox.unique_key(f"ritual-{what}:{ritual.id}"),
+        recipient=partner,
+        kind="ritual_notice",
+        text=texts.partner_changed_ritual(person.first_name, _CHANGE_WORDS[what], text),
+        couple_id=person.couple_id,
+        sender_id=person.id,
+        now=now,
+    )
+    return Changed(text)
+
+
+async def _drop_pending(session: AsyncSession, ritual_id: int) -> None:
+    """Occurrences already queued but not yet sent do not go out for a paused ritual."""
+    await session.execute(
+        delete(Delivery).where(Delivery.ritual_id == ritual_id, Delivery.status == "pending")
+    )
+
+
+async def answer_notice(
+    session: AsyncSession, person: Person, ritual_id: int, keep: bool, now: datetime
+) -> Changed | Refusal:
+    """The partner keeps or declines a ritual the other added. Declining removes it, and the
+    one who added it hears so, neutrally."""
+    ritual = await _own_ritual(session, person, ritual_id)
+    if ritual is None or ritual.created_by_id == person.id:
+        return Refusal.STALE
+    giver = await session.get(Person, ritual.giver_id) if ritual.giver_id else None
+    text = label(ritual, giver)
+    if keep:
+        return Changed(text)
+    creator = await session.get(Person, ritual.created_by_id)
+    await session.delete(ritual)
+    if creator is not None:
+        await outbox.enqueue(
+            session,
+            key=f"ritual-declined:{ritual_id}",
+            recipient=creator,
+            kind="ritual_notice",
+            text=texts.partner_declined_ritual(person.first_name, text),
+            couple_id=person.couple_id,
+            sender_id=person.id,
+            now=now,
+        )
+    return Changed(text)
+
+
+async def check_couple(session: AsyncSession, person: Person, couple_id: int) -> bool:
+    return person.couple_id is not None and person.couple_id == couple_id
+
+
+# --- the engine ---------------------------------------------------------------------------
+
+
+async def materialize(session: AsyncSession, now: datetime, limit: int = 200) -> int:
+    """Turn every slot due by `now` into its occurrence in the outbox and advance the slot.
+    Returns how many slots were handled (0: nothing was due)."""
+    rows = (
+        await session.execute(
+            select(RitualSlot, Ritual)
+            .join(Ritual, Ritual.id == RitualSlot.ritual_id)
+            .where(RitualSlot.next_due_at <= now)
+            .order_by(RitualSlot.next_due_at, RitualSlot.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=RitualSlot)
+        )
+    ).all()
+    for slot, ritual in rows:
+        await _materialize_slot(session, slot, ritual, now)
+    return len(rows)
+
+
+async def _materialize_slot(
+    session: AsyncSession, slot: RitualSlot, ritual: Ritual, now: datetime
+) -> None:
+    person = await session.get(Person, slot.person_id)
+    partner = await partner_of(session, person) if person is not None else None
+    if (
+        person is None
+        or partner is None
+        or person.couple_id != ritual.couple_id
+        or slot.zone is None
+        or slot.next_due_at is None
+    ):
+        slot.next_due_at = None  # nobody to do it for; resumes when rescheduled
+        return
+    grace = GRACE[ritual.kind]
+    occurrence = slot.next_due_at
+    if occurrence < now - timedelta(days=8):  # a long outage: start from the last week
+        occurrence = (
+            next_occurrence(ritual.minutes, ritual.days, slot.zone, now - timedelta(days=8)) or now
+        )
+    upcoming = next_occurrence(ritual.minutes, ritual.days, slot.zone, occurrence)
+    # Everything older than the latest due occurrence is stale: recorded as skipped, never sent.
+    for _ in range(CATCH_UP_LIMIT):
+        if upcoming is None or upcoming > now:
+            break
+        await _record(session, ritual, person, occurrence, now, skipped=True)
+        occurrence, upcoming = (
+            upcoming,
+            next_occurrence(ritual.minutes, ritual.days, slot.zone, upcoming),
+        )
+    if now > occurrence + grace:
+        await _record(session, ritual, person, occurrence, now, skipped=True)
+    else:
+        await _occur(session, ritual, person, partner, occurrence, now)
+    slot.next_due_at = upcoming
+
+
+def _key(ritual: Ritual, person: Person, occurrence: datetime) -> str:
+    return f"ritual:{ritual.id}:{person.id}:{occurrence:%Y%m%dT%H%M%SZ}"
+
+
+async def _record(
+    session: AsyncSession,
+    ritual: Ritual,
+    person: Person,
+    occurrence: datetime,
+    now: datetime,
+    *,
+    skipped: bool,
+    recipient: Person | None = None,
+    text: str | None = None,
+    buttons_for: Callable[[int], Buttons] | None = None,
+    kind: str | None = None,
+) -> int | None:
+    """The occurrence of `ritual` for `person` at `occurrence`: queued for `recipient` (the
+    person, or for a nudge note their partner) — or recorded as skipped. A ritual waits out the
+    recipient's quiet hours, within its grace; otherwise it is skipped."""
+    target = recipient or person
+    grace = GRACE[ritual.kind]
+    due = occurrence
+    if (
+        not skipped
+        and target.timezone
+        and in_quiet_hours(
+            max(occurrence, now), target.quiet_start, target.quiet_end, target.timezone
+        )
+    ):
+        assert target.quiet_end is not None
+        due = quiet_ends(max(occurrence, now), target.quiet_end, target.timezone)
+        skipped = due > occurrence + grace
+    return await outbox.enqueue(
+        session,
+        key=_key(ritual, person, occurrence),
+        recipient=target,
+        kind=kind or ritual.kind,
+        text=None if skipped else text,
+        buttons_for=None if skipped else buttons_for,
+        couple_id=ritual.couple_id,
+        due_at=due,
+        grace=grace,
+        ritual_id=ritual.id,
+        occurrence_at=occurrence,
+        status="skipped" if skipped else "pending",
+        now=now,
+    )
+
+
+async def _occur(
+    session: AsyncSession,
+    ritual: Ritual,
+    person: Person,
+    partner: Person,
+    occurrence: datetime,
+    now: datetime,
+) -> None:
+    async def deliver(
+        recipient: Person,
+        text: str,
+        buttons_for: Callable[[int], Buttons] | None = None,
+        kind: str | None = None,
+    ) -> int | None:
+        return await _record(
+            session,
+            ritual,
+            person,
+            occurrence,
+            now,
+            skipped=False,
+            recipient=recipient,
+            text=text,
+            buttons_for=buttons_for,
+            kind=kind,
+        )
+
+    if ritual.kind == "nudge":
+        await nudges.occur(session, person, partner, deliver)
+    elif ritual.kind == "checkin":
+        await deliver(person, texts.CHECKIN_PROMPT, checkins.mood_buttons)
+    elif ritual.kind == "date":
+        assert person.timezone is not None
+        local = local_now(occurrence, person.timezone)
+        weekday = texts.WEEKDAY_NAMES[local.weekday()]
+        await deliver(
+            person,
+            texts.date_reminder(weekday, format_time(ritual.minutes)),
+            lambda row: [[(texts.PLANNED_BUTTON, callbacks.pack(callbacks.DATE, "p", row))]],
+        )
+    else:
+        await deliver(person, texts.TALK_PROMPT)
+
+
+# --- dates --------------------------------------------------------------------------------
+
+
+async def date_planned(
+    session: AsyncSession, person: Person, delivery_id: int, now: datetime
+) -> str | Refusal:
+    """ "Planned ✓" on a date reminder: the partner hears it. Returns the partner's name."""
+    row = await session.get(Delivery, delivery_id)
+    partner = await partner_of(session, person)
+    if (
+        row is None
+        or partner is None
+        or row.kind != "date"
+        or row.recipient_id != person.id
+        or row.couple_id != person.couple_id
+    ):
+        return Refusal.STALE
+    sent = await outbox.enqueue(
+        session,
+        key=f"date-planned:{delivery_id}",
+        recipient=partner,
+        kind="date_planned",
+        text=texts.date_planned(person.first_name),
+        couple_id=person.couple_id,
+        sender_id=person.id,
+        now=now,
+    )
+    return partner.first_name if sent else Refusal.ALREADY_ANSWERED
+
+
+def day_names(mask: int) -> list[str]:
+    return [name for i, name in enumerate(DAY_NAMES) if mask & (1 << i)]

@@ -1,0 +1,61 @@
+"""/status: both partners' local time, quiet hours and active rituals, on one screen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Person
+from bot.services import quiet, rituals
+from bot.services.common import Refusal
+from bot.services.people import partner_of
+from bot.services.schedule import format_time, local_now
+
+
+@dataclass(frozen=True)
+class Clock:
+    name: str  # "" for the person asking
+    local: str | None  # "23:40", None without a zone
+    zone: str | None
+    quiet_until: str | None  # in quiet hours now: until when (their local time)
+    quiet: str | None  # their quiet hours, "22:30–07:00"
+
+
+@dataclass(frozen=True)
+class Status:
+    me: Clock
+    partner: Clock | None
+    rituals: list[str]
+
+
+def _clock(person: Person, name: str, now: datetime) -> Clock:
+    if person.timezone is None:
+        return Clock(name, None, None, None, None)
+    until = quiet.quiet_until(person, now)
+    window = (
+        f"{format_time(person.quiet_start)}–{format_time(person.quiet_end)}"
+        if person.quiet_start is not None and person.quiet_end is not None
+        else None
+    )
+    return Clock(
+        name,
+        f"{local_now(now, person.timezone):%H:%M}",
+        person.timezone,
+        f"{local_now(until, person.timezone):%H:%M}" if until else None,
+        window,
+    )
+
+
+async def status(session: AsyncSession, person: Person, now: datetime) -> Status:
+    partner = await partner_of(session, person)
+    view = await rituals.overview(session, person)
+    active = (
+        [v.label for v in view.rituals if not v.paused] if not isinstance(view, Refusal) else []
+    )
+    return Status(
+        _clock(person, "", now),
+        _clock(partner, partner.first_name, now) if partner else None,
+        active,
+    )
