@@ -10,9 +10,10 @@ import signal
 import sys
 
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot import logs
-from bot.app import StartupError, serve
+from bot import logs, texts
+from bot.app import StartupError, safe_url, serve
 from bot.config import ConfigError, Settings
 from bot.db import migrate
 
@@ -27,7 +28,7 @@ def _settings() -> Settings:
             f"{str(error['loc'][0]).upper()}: {error['msg'].removeprefix('Value error, ')}"
             for error in exc.errors()
         )
-        raise ConfigError(f"A setting needs fixing — {problems}.") from None
+        raise ConfigError(texts.settings_to_fix(problems)) from None
 
 
 async def _run(settings: Settings) -> None:
@@ -51,8 +52,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         logs.configure(settings.log_level, logs.token_secrets(token))
         if args.command == "migrate":
-            asyncio.run(migrate.upgrade(settings.database_url))
-            print("The database is up to date.")
+            try:
+                asyncio.run(migrate.upgrade(settings.database_url))
+            except (SQLAlchemyError, OSError) as exc:
+                url = safe_url(settings.database_url)
+                raise StartupError(texts.database_unreachable(url, type(exc).__name__), 1) from exc
+            print(texts.DATABASE_UP_TO_DATE)
             return 0
         settings.require_token()
         asyncio.run(_run(settings))

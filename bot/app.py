@@ -95,23 +95,16 @@ async def _initialize(app: App) -> None:
             await app.initialize()
             return
         except InvalidToken as exc:
-            raise StartupError(
-                "Telegram did not accept TELEGRAM_BOT_TOKEN: copy the token again from "
-                "@BotFather (/mybots → your bot → API Token) and set it in .env.",
-                2,
-            ) from exc
+            raise StartupError(texts.REJECTED_TOKEN, 2) from exc
         except NetworkError as exc:
             if attempt == STARTUP_ATTEMPTS - 1:
-                raise StartupError(
-                    "Could not reach the Telegram Bot API at "
-                    f"{app.bot.base_url.split('/bot')[0]} ({type(exc).__name__}): check the "
-                    "internet connection and TELEGRAM_API_BASE_URL.",
-                    1,
-                ) from exc
+                base = app.bot.base_url.split("/bot")[0]
+                raise StartupError(texts.api_unreachable(base, type(exc).__name__), 1) from exc
             await asyncio.sleep(2**attempt)
 
 
-def _safe_url(url: str) -> str:
+def safe_url(url: str) -> str:
+    """The database URL without its password, for messages."""
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -123,25 +116,20 @@ async def serve(
     on_ready: Callable[[Runtime], None] | None = None,
     poll_timeout: int = POLL_TIMEOUT,
 ) -> None:
-    """Migrate, start, run until `stop` is set, then shut down gracefully: stop taking updates,
-    finish the ones being handled and the deliveries in flight, close the database."""
+    """Check the token with Telegram, migrate, start, run until `stop` is set, then shut down
+    gracefully: stop taking updates, finish the ones being handled and the deliveries in
+    flight, close the database."""
     token = settings.require_token()
-    try:
-        await migrate.upgrade(settings.database_url)
-    except (SQLAlchemyError, OSError) as exc:
-        raise StartupError(
-            f"Could not open the database at {_safe_url(settings.database_url)} "
-            f"({type(exc).__name__}): check DATABASE_URL and that the database is reachable.",
-            1,
-        ) from exc
     db = Database(settings.database_url)
     rt = Runtime(settings=settings, db=db, clock=clock or SystemClock())
     app = build_application(settings, token, rt)
     stop = stop or asyncio.Event()
     updater = app.updater
     assert updater is not None
+    started = False
     try:
-        await _initialize(app)
+        await _initialize(app)  # getMe: a rejected token stops here, before anything else
+        await _migrate(settings.database_url)
         if app.post_init:
             await app.post_init(app)
         await updater.start_polling(
@@ -151,6 +139,7 @@ async def serve(
             drop_pending_updates=False,
         )
         await app.start()
+        started = True
         assert rt.dispatcher is not None
         rt.dispatcher.start()
         log.info("Steady is running as @%s", rt.bot_username)
@@ -158,7 +147,8 @@ async def serve(
             on_ready(rt)
         await stop.wait()
     finally:
-        log.info("Steady is stopping")
+        if started:
+            log.info("Steady is stopping")
         if updater.running:
             await updater.stop()
         if rt.dispatcher is not None:
@@ -167,4 +157,14 @@ async def serve(
             await app.stop()
         await app.shutdown()
         await db.dispose()
-        log.info("Steady stopped")
+        if started:
+            log.info("Steady stopped")
+
+
+async def _migrate(url: str) -> None:
+    try:
+        await migrate.upgrade(url)
+    except (SQLAlchemyError, OSError) as exc:
+        raise StartupError(
+            texts.database_unreachable(safe_url(url), type(exc).__name__), 1
+        ) from exc

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 PHRASE_ANSWER = "pa"  # giver answers a proposal: a(gree) e(dit) d(ecline) — phrase id
 OFFER_ANSWER = "po"  # receiver answers an offer: a(ccept) d(ecline) — phrase id
 PHRASE_REMOVE = "pr"  # owner removes words: x — phrase id
-PHRASES_MENU = "pm"  # /phrases menu: ask, off(er), rm (list), pg (page), done
+PHRASES_MENU = "pm"  # /phrases menu: ask, off(er), rm — couple; pg — couple, page; done
 REPLY = "rr"  # partner follows up a reassurance request: h c t w — request id
 UNPAIR = "up"  # y(es) n(o) — couple id
-INPUT = "in"  # x: cancel the typed reply being waited for
+INPUT = "in"  # x:<awaited kind>:<ref> — cancel that typed reply, if it is still armed
 ZONE = "tz"  # tz:<IANA zone name>
 RITUAL_NOTICE = "rn"  # partner keeps (k) or declines (x) a new ritual — ritual id
 RITUAL_MENU = "rm"  # /rituals: p(ause) r(esume) d(elete) — ritual id; a(dd) — no id
@@ -35,10 +35,10 @@ SHAPES: dict[str, dict[str, int]] = {
     PHRASE_ANSWER: {"a": 1, "e": 1, "d": 1},
     OFFER_ANSWER: {"a": 1, "d": 1},
     PHRASE_REMOVE: {"x": 1},
-    PHRASES_MENU: {"ask": 0, "off": 0, "rm": 0, "done": 0, "pg": 1},
+    PHRASES_MENU: {"ask": 1, "off": 1, "rm": 1, "done": 0, "pg": 2},
     REPLY: {"h": 1, "c": 1, "t": 1, "w": 1},
     UNPAIR: {"y": 1, "n": 1},
-    INPUT: {"x": 0},
+    INPUT: {"x": 2},
     RITUAL_NOTICE: {"k": 1, "x": 1},
     RITUAL_MENU: {"p": 1, "r": 1, "d": 1, "a": 0},
     RITUAL_ADD: {"k": 0, "t": 1, "d": 2, "a": 3, "x": 0},
@@ -48,7 +48,9 @@ SHAPES: dict[str, dict[str, int]] = {
     DATE: {"p": 1},
 }
 
-_SHAPE = re.compile(r"^([a-z]{2}):([a-z]{1,4})((?::\d{1,18}){0,3})$")
+_SHAPE = re.compile(r"^([a-z]{2}):([a-z]{1,4})((?::\d{1,10}){0,3})$")
+# Ids are 32-bit in the database (PostgreSQL `integer`); a larger one is not ours.
+MAX_ID = 2**31 - 1
 _ZONE = re.compile(r"^tz:([A-Za-z0-9_+\-/]{1,60})$")
 
 
@@ -93,6 +95,6 @@ def unpack(data: object) -> Callback | None:
         return None
     kind, action, raw = match.groups()
     refs = tuple(int(r) for r in raw.split(":")[1:])
-    if SHAPES.get(kind, {}).get(action) != len(refs):
+    if SHAPES.get(kind, {}).get(action) != len(refs) or any(r > MAX_ID for r in refs):
         return None
     return Callback(kind, action, refs)

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot import texts
+
 OFFICIAL_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/steady.db"
 
@@ -75,16 +77,8 @@ class Settings(BaseSettings):
     def require_token(self) -> str:
         """The bot token, or a ConfigError that says how to get one."""
         if self.telegram_bot_token is None:
-            raise ConfigError(
-                "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather in Telegram "
-                "(send it /newbot), then put TELEGRAM_BOT_TOKEN=<your token> in a file named "
-                ".env next to the Makefile, or in the environment."
-            )
+            raise ConfigError(texts.NO_TOKEN)
         token = self.telegram_bot_token.get_secret_value()
         if not _TOKEN_SHAPE.match(token):
-            raise ConfigError(
-                "TELEGRAM_BOT_TOKEN does not look like a bot token (it should be digits, a colon "
-                "and a long code, as @BotFather gives it): copy it again from @BotFather "
-                "(/mybots → your bot → API Token)."
-            )
+            raise ConfigError(texts.MALFORMED_TOKEN)
         return token

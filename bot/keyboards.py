@@ -12,6 +12,7 @@ from telegram import (
 
 from bot import callbacks, texts
 from bot.callbacks import Buttons
+from bot.services.people import awaiting_code
 
 
 def paired_keyboard() -> ReplyKeyboardMarkup:
@@ -37,6 +38,7 @@ def inline(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
     )
 
 
-def cancel_input() -> InlineKeyboardMarkup | None:
-    """Under a "send your words as the next message" prompt."""
-    return inline([[(texts.CANCEL_BUTTON, callbacks.pack(callbacks.INPUT, "x"))]])
+def cancel_input(kind: str, ref: int | None) -> InlineKeyboardMarkup | None:
+    """Under a "send your words as the next message" prompt; cancels only that prompt."""
+    data = callbacks.pack(callbacks.INPUT, "x", awaiting_code(kind), ref or 0)
+    return inline([[(texts.CANCEL_BUTTON, data)]])

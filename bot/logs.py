@@ -40,6 +40,6 @@ def configure(level: str, secrets: Iterable[str] = ()) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # httpx logs every request URL at INFO, and the URL contains the token.
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "asyncio"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "asyncio", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     logging.captureWarnings(True)

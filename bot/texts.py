@@ -13,24 +13,32 @@ AGREE_BUTTON = "✅ Agree"
 EDIT_BUTTON = "✏️ Edit"
 DECLINE_BUTTON = "✖ Decline"
 ACCEPT_BUTTON = "✅ Accept"
-NO_THANKS_BUTTON = "✖ No thanks"
+NO_THANKS_BUTTON = "✖ Leave it"
+
+
 REMOVE_BUTTON = "✖ Remove"
 UNPAIR_YES_BUTTON = "Yes, unpair"
 CANCEL_BUTTON = "Cancel"
 PROPOSE_BUTTON = "➕ Ask for words"
 OFFER_BUTTON = "➕ Offer words"
 REMOVE_SOME_BUTTON = "✖ Remove words"
-DONE_BUTTON = "Done"
-PREVIOUS_BUTTON = "‹ Back"
-NEXT_BUTTON = "More ›"
+DONE_BUTTON = "Close"
+
+
+PREVIOUS_BUTTON = "‹ Show previous"
+
+
+NEXT_BUTTON = "Show more ›"
+
 
 REPLY_HERE = "💛 I'm here"
 REPLY_CALL = "📞 I'll call soon"
 REPLY_TONIGHT = "🕐 Let's talk tonight"
 REPLY_WRITE = "✍️ Write back"
 REPLY_LABELS = {"h": REPLY_HERE, "c": REPLY_CALL, "t": REPLY_TONIGHT}
+# The same replies without their emoji, for listing several in one message.
+REPLY_PLAIN = {"h": "I'm here", "c": "I'll call soon", "t": "Let's talk tonight"}
 
-# --- the command menu and /help (one list serves both) ---------------------------------------
 
 COMMANDS: list[tuple[str, str]] = [
     ("start", "Welcome, and what to do next"),
@@ -39,7 +47,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("phrase", "Ask your partner for words that reassure you"),
     ("offer", "Offer words you're glad to say to your partner"),
     ("phrases", "See and manage your agreed words"),
-    ("reassure", "Get your partner's words now (same as 💛 Reassure me)"),
+    ("reassure", "Get your partner's words now (same as the Reassure me button)"),
     ("rituals", "Your rituals: add, pause, resume, delete"),
     ("ritual", "Manage rituals by typing: add, list, pause, resume, delete"),
     ("timezone", "Set your time zone, so rituals come at your local time"),
@@ -166,9 +174,15 @@ def too_long(length: int, limit: int) -> str:
 
 
 PHRASE_LIMIT = (
-    f"You have {PHRASES_PER_DIRECTION} sets of words in this direction already. Remove one in "
-    "/phrases to make room."
+    f"There are {PHRASES_PER_DIRECTION} agreed sets of words in this direction already. "
+    "Remove one in /phrases to make room."
 )
+PENDING_LIMIT = (
+    f"{PHRASES_PER_DIRECTION} sets of words are waiting for an answer already. Once some are "
+    "answered, there's room for more."
+)
+
+
 PHRASE_DUPLICATE = "Those words are already on your list."
 
 
@@ -189,12 +203,13 @@ def phrase_agreed_giver(words: str) -> str:
 
 def phrase_agreed_receiver(giver: str, words: str) -> str:
     return (
-        f"{giver} agreed to say {quoted(words)} They're there whenever you tap {REASSURE_BUTTON}."
+        f"{giver} agreed to say:\n{quoted(words)}\n"
+        f"They're there whenever you tap {REASSURE_BUTTON}."
     )
 
 
 def phrase_edit_prompt(words: str) -> str:
-    return f"Send the words the way you'd say them. Your next message replaces {quoted(words)}"
+    return f"Send the words the way you'd say them. Your next message replaces:\n{quoted(words)}"
 
 
 def phrase_reworded_giver(words: str) -> str:
@@ -209,13 +224,13 @@ def phrase_reworded_receiver(giver: str, words: str) -> str:
 
 
 def phrase_declined_giver(words: str) -> str:
-    return f"Okay, you won't be asked to say {quoted(words)}"
+    return f"Okay, you won't be asked to say:\n{quoted(words)}"
 
 
 def phrase_declined_receiver(giver: str, words: str) -> str:
     return (
-        f"{giver} would rather not use {quoted(words)} You can suggest other words any time "
-        "with /phrase."
+        f"{giver} would rather not use these words:\n{quoted(words)}\n"
+        "You can suggest other words any time with /phrase."
     )
 
 
@@ -239,15 +254,17 @@ def offer_accepted_giver(receiver: str, words: str) -> str:
 
 
 def offer_declined_receiver(words: str) -> str:
-    return f"Okay, {quoted(words)} won't be used."
+    return f"Okay, these words won't be used:\n{quoted(words)}"
 
 
 def offer_declined_giver(receiver: str, words: str) -> str:
-    return f"{receiver} would rather not use {quoted(words)} Other words are always welcome."
+    return (
+        f"{receiver} would rather not use these words:\n{quoted(words)}\n"
+        "Other words are always welcome."
+    )
 
 
-def phrase_removed(words: str) -> str:
-    return f"Removed {quoted(words)}"
+PHRASE_REMOVED = "Removed."
 
 
 def phrase_removed_by_receiver(receiver: str, words: str) -> str:
@@ -266,21 +283,26 @@ def phrases_overview(
     partner: str,
     hear: list[str],
     hear_pending: list[str],
+    hear_offered: list[str],
     say: list[str],
     say_pending: list[str],
+    say_offered: list[str],
 ) -> list[str]:
-    """The /phrases view as sections; the caller pages them to fit Telegram's message size."""
-    sections = [f"Words you'll hear from {partner}:"]
-    sections += [f"• {quoted(w)}" for w in hear] or ["(none yet — /phrase asks for some)"]
-    if hear_pending:
-        sections.append(f"\nWaiting for {partner} to agree:")
-        sections += [f"• {quoted(w)}" for w in hear_pending]
-    sections.append(f"\nWords you've agreed to say to {partner}:")
-    sections += [f"• {quoted(w)}" for w in say] or ["(none yet)"]
-    if say_pending:
-        sections.append("\nWaiting for your answer:")
-        sections += [f"• {quoted(w)}" for w in say_pending]
-    return sections
+    """The /phrases view as lines; the caller pages them to fit Telegram's message size."""
+
+    def section(title: str, words: list[str], empty: str | None = None) -> list[str]:
+        if not words and empty is None:
+            return []
+        return [title] + ([f"• {quoted(w)}" for w in words] or [empty or ""])
+
+    return [
+        *section(f"Words you'll hear from {partner}:", hear, "(none yet — /phrase asks for some)"),
+        *section(f"\nYou asked; waiting for {partner}:", hear_pending),
+        *section(f"\n{partner} offered; waiting for your answer:", hear_offered),
+        *section(f"\nWords you've agreed to say to {partner}:", say, "(none yet)"),
+        *section(f"\n{partner} asked; waiting for your answer:", say_pending),
+        *section(f"\nYou offered; waiting for {partner}:", say_offered),
+    ]
 
 
 PHRASES_REMOVE_PICK = "Which words should go? Tap to remove; nothing else changes."
@@ -301,8 +323,8 @@ def reassurance_words(partner: str, words: str) -> str:
 
 def reassurance_no_words(partner: str) -> str:
     return (
-        f"{partner} hasn't agreed to any words yet, so there's nothing to send this time. "
-        f"I've let {partner} know you'd like reassurance. You can ask for words with /phrase."
+        f"There are no agreed words from {partner} yet. {partner} knows you asked; "
+        "/phrase suggests some."
     )
 
 
@@ -315,8 +337,8 @@ def reassurance_asked_with_words(requester: str, words: str) -> str:
 
 def reassurance_asked_no_words(requester: str) -> str:
     return (
-        f"{requester} asked for reassurance just now. You haven't agreed on words yet, so "
-        "nothing was sent. You can reply with one tap."
+        f"{requester} asked for reassurance just now. There are no agreed words yet, so none "
+        "were sent. You can reply with one tap."
     )
 
 
@@ -324,8 +346,11 @@ def reply_sent(partner: str) -> str:
     return f"Sent to {partner}."
 
 
-def reply_noted(label: str) -> str:
-    return f"✓ You replied: {label}"
+REPLIED_MARK = "\n✓ You replied: "
+
+
+def reply_noted(labels: list[str]) -> str:
+    return REPLIED_MARK + ", ".join(labels)
 
 
 def write_back_prompt(partner: str) -> str:
@@ -342,10 +367,7 @@ NOTHING_TO_CANCEL = "There's nothing to cancel."
 
 
 def could_not_reach(partner: str) -> str:
-    return (
-        f"I couldn't reach {partner} on Telegram just now, so your message didn't arrive. They "
-        "may have stopped the bot."
-    )
+    return f"I couldn't reach {partner} on Telegram just now, so your message didn't arrive."
 
 
 def could_not_deliver(partner: str) -> str:
@@ -690,6 +712,17 @@ PRIVATE_ONLY = "I work in a private chat only. Open a chat with me directly to u
 SOMETHING_WENT_WRONG = "Something went wrong on my side. Please try again in a moment."
 
 
+def shortened(words: str, limit: int) -> str:
+    """Words on one line, cut to `limit` characters with an ellipsis (for button labels)."""
+    flat = " ".join(words.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + ELLIPSIS
+
+
+NAMELESS = "Partner"  # for a Telegram name made only of control characters
+REMOVE_LABEL_PREFIX = "✖ "
+ELLIPSIS = "…"
+
+
 def idle_text_paired(partner: str) -> str:
     return (
         f"I only pass words to {partner} when you ask me to. Tap {REASSURE_BUTTON} when you need "
@@ -701,3 +734,40 @@ IDLE_TEXT_UNPAIRED = (
     "I'm here to help two partners keep small, reliable rituals. Send /pair to invite your "
     "partner, or /help to see everything."
 )
+
+
+# --- for the person running Steady (terminal, not Telegram) ----------------------------------
+
+NO_TOKEN = (
+    "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather in Telegram (send it /newbot), "
+    "then put TELEGRAM_BOT_TOKEN=<your token> in a file named .env next to the Makefile, or in "
+    "the environment."
+)
+MALFORMED_TOKEN = (
+    "TELEGRAM_BOT_TOKEN does not look like a bot token (it should be digits, a colon and a long "
+    "code, as @BotFather gives it): copy it again from @BotFather (/mybots → your bot → API "
+    "Token)."
+)
+REJECTED_TOKEN = (
+    "Telegram did not accept TELEGRAM_BOT_TOKEN: copy the token again from @BotFather "
+    "(/mybots → your bot → API Token) and set it in .env."
+)
+DATABASE_UP_TO_DATE = "The database is up to date."
+
+
+def settings_to_fix(problems: str) -> str:
+    return f"A setting needs fixing — {problems}."
+
+
+def api_unreachable(base: str, error: str) -> str:
+    return (
+        f"Could not reach the Telegram Bot API at {base} ({error}): check the internet "
+        "connection and TELEGRAM_API_BASE_URL."
+    )
+
+
+def database_unreachable(url: str, error: str) -> str:
+    return (
+        f"Could not open the database at {url} ({error}): check DATABASE_URL and that the "
+        "database is reachable."
+    )

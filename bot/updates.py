@@ -13,6 +13,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+UNLIMITED = 1_000_000
+
 
 def _key(update: object) -> int | None:
     if isinstance(update, Update):
@@ -25,19 +27,24 @@ def _key(update: object) -> int | None:
 
 class PerPersonUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int = 64) -> None:
-        super().__init__(max_concurrent_updates)
+        # PTB takes its slot before calling us; that slot is made unlimited and the real limit
+        # applied here, after the person's lock — so one person's burst waits on their own
+        # lock without holding the slots everyone else needs.
+        super().__init__(UNLIMITED)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _key(update)
         if key is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
-            async with lock:
+            async with lock, self._slots:
                 await coroutine
         finally:
             self._waiting[key] -= 1

@@ -40,4 +40,4 @@ async def agree_phrase(receiver: FakeUser, giver: FakeUser, words: str) -> None:
     await receiver.expect("Sent to")
     ask = await giver.expect(words)
     await giver.press(texts.AGREE_BUTTON, ask)
-    await receiver.expect(f"agreed to say “{words}”")
+    await receiver.expect(f"agreed to say:\n“{words}”")

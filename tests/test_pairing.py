@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot import texts
 from bot.db.models import Couple, Invite, Person, Phrase
 from tests.harness import Steady
-from tests.stories import LINK, agree_phrase, invite, pair
+from tests.stories import agree_phrase, invite, pair
 
 
 async def count(steady: Steady, model: type) -> int:
@@ -254,10 +254,3 @@ async def test_start_again_when_paired_welcomes_back_with_keyboard(steady: Stead
     await alex.send("/start")
     await alex.expect("Welcome back. You're paired with Sam")
     assert alex.keyboard == [texts.REASSURE_BUTTON]
-
-
-async def test_link_is_a_deep_link_the_fake_client_can_open(steady: Steady) -> None:
-    alex = steady.user("Alex")
-    await alex.start()
-    link, _token = await invite(alex)
-    assert LINK.fullmatch(link)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot import texts
-from bot.db.models import Phrase
+from bot.db.models import Person, Phrase
+from bot.services import phrases
 from tests.harness import Steady
 from tests.stories import agree_phrase, pair
 
@@ -35,7 +36,7 @@ async def test_agreeing_makes_the_words_live_and_tells_the_proposer(steady: Stea
     await alex.send("/phrase You're safe with me.")
     ask = await sam.expect("You're safe with me.")
     await sam.press(texts.AGREE_BUTTON, ask)
-    await alex.expect("Sam agreed to say “You're safe with me.”")
+    await alex.expect("Sam agreed to say:\n“You're safe with me.”")
     await steady.settle()
     assert ask.shown == "You agreed to say: “You're safe with me.”"
     assert ask.buttons == []
@@ -79,7 +80,9 @@ async def test_declining_tells_the_proposer_neutrally_and_removes_the_words(stea
     await alex.send("/phrase Promise you'll never leave.")
     ask = await sam.expect("Promise you'll never leave.")
     await sam.press(texts.DECLINE_BUTTON, ask)
-    notice = await alex.expect("Sam would rather not use “Promise you'll never leave.”")
+    notice = await alex.expect(
+        "Sam would rather not use these words:\n“Promise you'll never leave.”"
+    )
     for blame in ("refused", "rejected", "won't", "!"):
         assert blame not in notice.shown
     assert "/phrase" in notice.shown
@@ -94,7 +97,7 @@ async def test_offered_words_go_live_once_the_receiver_accepts(steady: Steady) -
     assert offer.buttons == [texts.ACCEPT_BUTTON, texts.NO_THANKS_BUTTON]
     # Not live yet: a reassurance request finds no words.
     await alex.tap(texts.REASSURE_BUTTON)
-    await alex.expect("hasn't agreed to any words yet")
+    await alex.expect("There are no agreed words from Sam yet")
     await alex.press(texts.ACCEPT_BUTTON, offer)
     await sam.expect("Alex accepted your words")
     await alex.tap(texts.REASSURE_BUTTON)
@@ -106,7 +109,7 @@ async def test_declined_offer_is_removed_and_the_giver_told_kindly(steady: Stead
     await sam.send("/offer Calm down.")
     offer = await alex.expect("Calm down.")
     await alex.press(texts.NO_THANKS_BUTTON, offer)
-    await sam.expect("Alex would rather not use “Calm down.”")
+    await sam.expect("Alex would rather not use these words:\n“Calm down.”")
     assert await phrases_in_db(steady) == []
 
 
@@ -121,7 +124,7 @@ async def test_phrases_lists_both_directions_with_pending(steady: Steady) -> Non
     hear, say = view.shown.split("Words you've agreed to say to Sam")
     assert "“I'm here.”" in hear
     assert "“Still waiting.”" in hear
-    assert "Waiting for Sam" in hear
+    assert "You asked; waiting for Sam:\n• “Still waiting.”" in hear
     assert "“We're a team.”" in say
     assert texts.REMOVE_SOME_BUTTON in view.buttons
 
@@ -189,8 +192,8 @@ async def test_words_are_kept_exactly_as_typed(steady: Steady) -> None:
 
 async def test_control_characters_are_removed_and_newlines_kept(steady: Steady) -> None:
     alex, sam = await pair(steady)
-    await alex.send("/phrase Line one\u0007\nLine\u0000 two\t!")
-    await sam.expect("Line one\nLine two !")
+    await alex.send("/phrase Line one\u0007\n\n\nLine\u0000 two\t!")
+    await sam.expect("“Line one\n\n\nLine two!”")
 
 
 async def test_length_limits_are_explained_and_change_nothing(steady: Steady) -> None:
@@ -216,19 +219,37 @@ async def test_the_same_words_twice_are_refused(steady: Steady) -> None:
     assert len(await phrases_in_db(steady)) == 1
 
 
-async def test_at_most_fifty_phrases_per_direction(steady: Steady) -> None:
+async def test_at_most_fifty_agreed_phrases_per_direction(steady: Steady) -> None:
     alex, sam = await pair(steady)
     async with steady.rt.db.transaction() as session:
-        me = await session.scalar(select(Phrase.couple_id))  # noqa: F841  (no phrases yet)
-    for i in range(50):
-        await alex.send(f"/phrase Words {i}")
-        await alex.expect(f"“Words {i}”")
+        me = await session.scalar(select(Person).where(Person.first_name == "Alex"))
+        partner = await session.scalar(select(Person).where(Person.first_name == "Sam"))
+        assert me is not None and partner is not None
+        for i in range(50):
+            made = await phrases.propose(session, me, f"Words {i}", steady.clock.now())
+            assert isinstance(made, phrases.Words)
+        for phrase in list(await session.scalars(select(Phrase))):
+            await phrases.answer_proposal(session, partner, phrase.id, True, steady.clock.now())
+    await steady.settle()
+    alex.mark_read()
     await alex.send("/phrase One too many")
     await alex.expect(texts.PHRASE_LIMIT)
+    await sam.send("/offer One too many")
+    await sam.expect(texts.PHRASE_LIMIT)
     # The other direction has its own fifty.
     await sam.send("/phrase For me")
     await sam.expect("Sent to Alex to agree")
     assert len(await phrases_in_db(steady)) == 51
+
+
+async def test_at_most_fifty_phrases_waiting_for_an_answer(steady: Steady) -> None:
+    alex, _sam = await pair(steady)
+    for i in range(50):
+        await alex.send(f"/phrase Words {i}")
+        await alex.expect(f"“Words {i}”")
+    await alex.send("/phrase One too many")
+    await alex.expect(texts.PENDING_LIMIT)
+    assert len(await phrases_in_db(steady)) == 50
 
 
 async def test_many_long_phrases_fit_into_several_messages(steady: Steady) -> None:

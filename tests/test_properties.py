@@ -45,13 +45,18 @@ action = st.one_of(
 )
 
 
-async def act(user: FakeUser, kind: str, payload: str) -> None:
+async def act(steady: Steady, user: FakeUser, kind: str, payload: str) -> None:
+    # Settled first, so that whatever arrives next in this chat answers this action.
+    await steady.settle()
     user.mark_read()
     if kind == "press":
         await user.press_data(payload)  # raises if the press is never answered
         return
     if kind == "sticker":
         await user.send_sticker()
+    elif kind == "edit":
+        own = [m for m in user.chat.messages if not m.from_bot and m.text is not None]
+        await (user.edit(own[-1], payload) if own else user.send(payload))
     else:
         await user.send(payload)
     reply = await user.next_message(timeout=10)
@@ -75,5 +80,5 @@ async def test_any_input_from_anyone_gets_an_answer_and_no_crash(
         people.extend([alex, sam, zoe])
     steps = data.draw(st.lists(st.tuples(st.sampled_from(people), action), min_size=1, max_size=4))
     for user, (kind, payload) in steps:
-        await act(user, kind, payload)
+        await act(steady, user, kind, payload)
     assert not steady.errors.records, [r.getMessage() for r in steady.errors.records]

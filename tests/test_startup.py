@@ -76,9 +76,10 @@ async def test_a_token_telegram_rejects_stops_with_exit_2_without_echoing_it(
         clean_env(TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_BASE_URL=telegram.base_url),
     )
     assert code == 2
+    assert_one_clear_sentence(output)
     assert "Telegram did not accept TELEGRAM_BOT_TOKEN" in output
-    assert "Traceback" not in output
     assert token not in output and token.split(":")[1] not in output
+    assert not (tmp_path / "data").exists()  # nothing was set up with a token Telegram refused
 
 
 async def test_an_unreachable_api_stops_with_exit_1_and_a_clear_sentence(tmp_path: Path) -> None:
@@ -90,8 +91,8 @@ async def test_an_unreachable_api_stops_with_exit_1_and_a_clear_sentence(tmp_pat
         ),
     )
     assert code == 1
+    assert_one_clear_sentence(output)
     assert "Could not reach the Telegram Bot API at http://127.0.0.1:9" in output
-    assert "Traceback" not in output
     assert "ThisTokenIsWellFormed" not in output
 
 
@@ -107,6 +108,20 @@ async def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
     code, output = await run_bot(tmp_path, clean_env())
     assert code == 2
     assert "does not look like a bot token" in output
+
+
+async def test_migrate_against_an_unreachable_database_says_so_in_one_sentence(
+    tmp_path: Path,
+) -> None:
+    env = clean_env(DATABASE_URL="postgresql+asyncpg://steady:secret-pw@127.0.0.1:9/steady")
+    code, output = await run_bot(tmp_path, env, "migrate")
+    assert code == 1
+    assert_one_clear_sentence(output)
+    assert (
+        "Could not open the database at postgresql+asyncpg://steady:***@127.0.0.1:9/steady"
+        in output
+    )
+    assert "secret-pw" not in output
 
 
 async def test_migrate_creates_the_database_and_is_idempotent(tmp_path: Path) -> None:

@@ -57,7 +57,8 @@ def _install_sqlite_pragmas(engine: AsyncEngine, *, foreign_keys: bool) -> None:
 
 def create_engine(url: str, *, for_migrations: bool = False) -> AsyncEngine:
     if is_sqlite(url):
-        _prepare_sqlite_file(url)
+        if for_migrations:  # migrations always run first; nothing is created before them
+            _prepare_sqlite_file(url)
         engine = create_async_engine(url, poolclass=NullPool if for_migrations else None)
         # Batch migrations rebuild tables; with foreign keys on, that would cascade deletes.
         _install_sqlite_pragmas(engine, foreign_keys=not for_migrations)

@@ -3,11 +3,16 @@ render its result."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -21,9 +26,12 @@ from bot import callbacks, texts
 from bot.callbacks import Callback
 from bot.handlers import fallback, inputs, pairing, phrases, reassurance
 
+log = logging.getLogger(__name__)
+
+UpdateHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 ButtonHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Callback], Awaitable[None]]
 
-COMMANDS: dict[str, Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]] = {
+COMMANDS: dict[str, UpdateHandler] = {
     "start": pairing.start,
     "help": pairing.help_command,
     "pair": pairing.pair,
@@ -52,22 +60,56 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     pressed = callbacks.unpack(query.data if query else None)
     handler = BUTTONS.get(pressed.kind) if pressed else None
-    if pressed is None or handler is None:
+    private = update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+    if pressed is None or handler is None or not private:
         await fallback.stale_button(update, context)
         return
     await handler(update, context, pressed)
 
 
+CONFLICT_RETRIES = 3
+# PostgreSQL's deadlock and serialization failures: the transaction was rolled back whole.
+_RETRYABLE_SQLSTATES = {"40P01", "40001"}
+
+
+def _conflict(exc: DBAPIError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code in _RETRYABLE_SQLSTATES or "database is locked" in str(exc.orig)
+
+
+def retry_on_conflict(callback: UpdateHandler) -> UpdateHandler:
+    """Handlers do their database work in one transaction before they send anything, so a
+    transaction the database aborted (deadlock, serialization) can simply be run again."""
+
+    @functools.wraps(callback)
+    async def wrapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                await callback(update, context)
+                return
+            except DBAPIError as exc:
+                if attempt == CONFLICT_RETRIES or not _conflict(exc):
+                    raise
+                log.info("database conflict; running the handler again (%s)", attempt + 1)
+                await asyncio.sleep(0.05 * (attempt + 1))
+
+    return wrapped
+
+
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     new_private = private & filters.UpdateType.MESSAGE  # edits are handled separately
+    guarded = retry_on_conflict
     for name, callback in COMMANDS.items():
-        app.add_handler(CommandHandler(name, callback, filters=new_private))
+        app.add_handler(CommandHandler(name, guarded(callback), filters=new_private))
     reassure_button = filters.Regex(f"^{re.escape(texts.REASSURE_BUTTON)}$")
-    app.add_handler(MessageHandler(new_private & reassure_button, reassurance.reassure))
-    app.add_handler(CallbackQueryHandler(on_button))
-    app.add_handler(MessageHandler(new_private & filters.TEXT & ~filters.COMMAND, inputs.on_text))
-    app.add_handler(MessageHandler(new_private & filters.COMMAND, fallback.unknown_command))
+    app.add_handler(MessageHandler(new_private & reassure_button, guarded(reassurance.reassure)))
+    app.add_handler(CallbackQueryHandler(guarded(on_button)))
+    text = new_private & filters.TEXT & ~filters.COMMAND
+    app.add_handler(MessageHandler(text, guarded(inputs.on_text)))
+    app.add_handler(
+        MessageHandler(new_private & filters.COMMAND, guarded(fallback.unknown_command))
+    )
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, fallback.edited))
     app.add_handler(MessageHandler(new_private, fallback.not_text))
     app.add_handler(MessageHandler(~private & filters.COMMAND, fallback.private_only))

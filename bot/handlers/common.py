@@ -98,6 +98,7 @@ def rejection(rejected: Rejected, usage: str = texts.NOT_PAIRED) -> str:
         Refusal.NOT_PAIRED: texts.NOT_PAIRED,
         Refusal.EMPTY: usage,
         Refusal.LIMIT: texts.PHRASE_LIMIT,
+        Refusal.PENDING_LIMIT: texts.PENDING_LIMIT,
         Refusal.DUPLICATE: texts.PHRASE_DUPLICATE,
         Refusal.STALE: texts.BUTTON_STALE,
         Refusal.ALREADY_ANSWERED: texts.PHRASE_ALREADY_ANSWERED,

@@ -31,7 +31,12 @@ async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send(update, texts.PRIVATE_ONLY)
+    """In a group, answer only commands addressed to this bot (/start@ThisBot): other bots'
+    commands and plain /commands are none of our business there."""
+    message = update.effective_message
+    first_word = (message.text or "").split(maxsplit=1)[0] if message and message.text else ""
+    if first_word.lower().endswith(f"@{context.bot.username}".lower()):
+        await send(update, texts.PRIVATE_ONLY)
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -54,9 +54,10 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def cancel_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, _pressed: Callback
+    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
 ) -> None:
+    kind = people.awaiting_kind(pressed.refs[0])
     async with unit_of_work(runtime(context), update) as (_session, person):
-        people.clear_awaiting(person)
+        cancelled = people.cancel_awaiting(person, kind, pressed.refs[1])
     await answer(update)
-    await edit_pressed(update, texts.INPUT_CANCELLED)
+    await edit_pressed(update, texts.INPUT_CANCELLED if cancelled else texts.NOTHING_TO_CANCEL)

@@ -71,7 +71,9 @@ async def typed_reword(
     result = await phrases.finish_rewording(session, person, ref or 0, text, rt.clock.now())
     if isinstance(result, Words):
         return Reply(texts.phrase_reworded_giver(result.words))
-    return Reply(rejection(result, texts.PHRASE_GONE))
+    if result is Refusal.STALE:
+        return Reply(texts.PHRASE_GONE)
+    return Reply(rejection(result, texts.EMPTY_MESSAGE))
 
 
 async def proposal_pressed(
@@ -84,9 +86,8 @@ async def proposal_pressed(
             result = await phrases.start_rewording(session, person, pressed.ref, rt.clock.now())
         if isinstance(result, Words):
             await answer(update)
-            await send(
-                update, Reply(texts.phrase_edit_prompt(result.words), keyboards.cancel_input())
-            )
+            cancel = keyboards.cancel_input(phrases.AWAIT_REWORD, pressed.ref)
+            await send(update, Reply(texts.phrase_edit_prompt(result.words), cancel))
         else:
             await _refused(update, result)
         return
@@ -150,7 +151,7 @@ async def remove_pressed(
     if not isinstance(result, Words):
         await answer(update, rejection(result))
         return
-    await answer(update, texts.phrase_removed(result.words))
+    await answer(update, texts.PHRASE_REMOVED)
     if isinstance(view, Overview) and _is_removal_list(update):
         await _show_removal_list(update, view, page=0)
     else:
@@ -165,48 +166,63 @@ async def overview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, texts.NOT_PAIRED)
         return
     lines = texts.phrases_overview(
-        view.partner_name, view.hear, view.hear_pending, view.say, view.say_pending
+        view.partner_name,
+        view.hear,
+        view.hear_pending,
+        view.hear_offered,
+        view.say,
+        view.say_pending,
+        view.say_offered,
     )
     chunks = pages(lines)
     for chunk in chunks[:-1]:
         await send(update, chunk)
+    couple = view.couple_id
     menu: Buttons = [
         [
-            (texts.PROPOSE_BUTTON, callbacks.pack(callbacks.PHRASES_MENU, "ask")),
-            (texts.OFFER_BUTTON, callbacks.pack(callbacks.PHRASES_MENU, "off")),
+            (texts.PROPOSE_BUTTON, callbacks.pack(callbacks.PHRASES_MENU, "ask", couple)),
+            (texts.OFFER_BUTTON, callbacks.pack(callbacks.PHRASES_MENU, "off", couple)),
         ]
     ]
     if view.removable:
-        menu.append([(texts.REMOVE_SOME_BUTTON, callbacks.pack(callbacks.PHRASES_MENU, "rm"))])
+        remove_some = callbacks.pack(callbacks.PHRASES_MENU, "rm", couple)
+        menu.append([(texts.REMOVE_SOME_BUTTON, remove_some)])
     await send(update, Reply(chunks[-1], keyboards.inline(menu)))
 
 
 async def menu_pressed(
     update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
 ) -> None:
+    """The /phrases menu. Its buttons name the couple they were shown to: after an unpairing
+    they do nothing."""
     rt = runtime(context)
-    if pressed.action in ("ask", "off"):
-        async with unit_of_work(rt, update) as (session, person):
-            refused = await phrases.ask_by_typing(
-                session, person, pressed.action == "ask", rt.clock.now()
-            )
-        await answer(update, texts.NOT_PAIRED if refused else None)
-        if not refused:
-            prompt = texts.PROPOSE_PROMPT if pressed.action == "ask" else texts.OFFER_PROMPT
-            await send(update, Reply(prompt, keyboards.cancel_input()))
-        return
     if pressed.action == "done":
         await answer(update)
         await drop_buttons(update)
         return
-    if pressed.action in ("rm", "pg"):
+    couple = pressed.ref or 0
+    if pressed.action in ("ask", "off"):
         async with unit_of_work(rt, update) as (session, person):
-            view = await phrases.overview(session, person)
-        await answer(update, texts.NOT_PAIRED if isinstance(view, Refusal) else None)
-        if isinstance(view, Overview):
-            await _show_removal_list(update, view, page=pressed.ref or 0)
+            refused = await phrases.ask_by_typing(
+                session, person, couple, pressed.action == "ask", rt.clock.now()
+            )
+        if refused is not None:
+            await answer(update, texts.BUTTON_STALE)
+            return
+        await answer(update)
+        asking = pressed.action == "ask"
+        prompt = texts.PROPOSE_PROMPT if asking else texts.OFFER_PROMPT
+        kind = phrases.AWAIT_PROPOSE if asking else phrases.AWAIT_OFFER
+        await send(update, Reply(prompt, keyboards.cancel_input(kind, None)))
         return
-    await answer(update, texts.BUTTON_STALE)
+    async with unit_of_work(rt, update) as (session, person):
+        view = await phrases.overview(session, person)
+    if not isinstance(view, Overview) or view.couple_id != couple:
+        await answer(update, texts.BUTTON_STALE)
+        return
+    await answer(update)
+    page = pressed.refs[1] if len(pressed.refs) > 1 else 0
+    await _show_removal_list(update, view, page)
 
 
 def _is_removal_list(update: Update) -> bool:
@@ -218,8 +234,7 @@ def _is_removal_list(update: Update) -> bool:
 
 
 def _label(words: str) -> str:
-    flat = " ".join(words.split())
-    return "✖ " + (flat if len(flat) <= LABEL_CHARS else flat[: LABEL_CHARS - 1] + "…")
+    return texts.REMOVE_LABEL_PREFIX + texts.shortened(words, LABEL_CHARS)
 
 
 async def _show_removal_list(update: Update, view: Overview, page: int) -> None:
@@ -233,11 +248,15 @@ async def _show_removal_list(update: Update, view: Overview, page: int) -> None:
     rows: Buttons = [
         [(_label(words), callbacks.pack(callbacks.PHRASE_REMOVE, "x", pid))] for pid, words in shown
     ]
+
+    def to_page(label: str, number: int) -> tuple[str, str]:
+        return (label, callbacks.pack(callbacks.PHRASES_MENU, "pg", view.couple_id, number))
+
     nav = []
     if page > 0:
-        nav.append((texts.PREVIOUS_BUTTON, callbacks.pack(callbacks.PHRASES_MENU, "pg", page - 1)))
+        nav.append(to_page(texts.PREVIOUS_BUTTON, page - 1))
     if page < last_page:
-        nav.append((texts.NEXT_BUTTON, callbacks.pack(callbacks.PHRASES_MENU, "pg", page + 1)))
+        nav.append(to_page(texts.NEXT_BUTTON, page + 1))
     nav.append((texts.DONE_BUTTON, callbacks.pack(callbacks.PHRASES_MENU, "done")))
     rows.append(nav)
     await edit_pressed(update, texts.PHRASES_REMOVE_PICK, keyboards.inline(rows))

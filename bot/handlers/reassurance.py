@@ -13,19 +13,17 @@ from bot.handlers.common import Reply, answer, edit_pressed, rejection, send, un
 from bot.runtime import Runtime, runtime
 from bot.services import reassurance
 from bot.services.common import Refusal
-from bot.services.reassurance import Asked, Replied
+from bot.services.reassurance import Replied
 
 
 async def reassure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The words (or a gentle note that there are none yet) go out through the outbox at once,
+    together with the partner's notice."""
     rt = runtime(context)
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         result = await reassurance.request(session, person, rt.clock.now(), rt.rng)
     if isinstance(result, Refusal):
         await send(update, Reply(texts.NOT_PAIRED, keyboards.no_keyboard()))
-    elif isinstance(result, Asked) and result.words is not None:
-        await send(update, texts.reassurance_words(result.partner_name, result.words))
-    else:
-        await send(update, texts.reassurance_no_words(result.partner_name))
 
 
 async def reply_pressed(
@@ -50,22 +48,25 @@ async def reply_pressed(
         await answer(update, rejection(result))
     elif isinstance(result, str):
         await answer(update)
-        await send(update, Reply(texts.write_back_prompt(result), keyboards.cancel_input()))
+        cancel = keyboards.cancel_input(reassurance.AWAIT_WRITE_BACK, pressed.ref)
+        await send(update, Reply(texts.write_back_prompt(result), cancel))
     else:
         await answer(update, texts.reply_sent(result.requester_name))
         if result.sent:
-            await _note_reply(update, result.label)
+            await _note_replies(update, result.replied)
 
 
-async def _note_reply(update: Update, label: str) -> None:
-    """Add "✓ You replied: …" under the request, keeping the buttons for a further reply."""
+async def _note_replies(update: Update, replied: list[str]) -> None:
+    """Show "✓ You replied: …" under the request — every reply so far, from the database (the
+    message as Telegram last sent it may predate a reply tapped a moment ago)."""
     query = update.callback_query
     message = query.message if query else None
     text = getattr(message, "text", None)
     if not text:
         return
+    original = text.split(texts.REPLIED_MARK, 1)[0]
     markup = getattr(message, "reply_markup", None)
-    await edit_pressed(update, f"{text}\n{texts.reply_noted(label)}", markup)
+    await edit_pressed(update, original + texts.reply_noted(replied), markup)
 
 
 async def typed_write_back(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from enum import Enum
@@ -12,7 +11,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-_MANY_BLANK_LINES = re.compile(r"\n{3,}")
+from bot import texts
 
 
 class Refusal(Enum):
@@ -21,6 +20,7 @@ class Refusal(Enum):
     NOT_PAIRED = "not_paired"
     EMPTY = "empty"
     LIMIT = "limit"
+    PENDING_LIMIT = "pending_limit"
     DUPLICATE = "duplicate"
     STALE = "stale"  # unknown, not yours, another couple's, or no longer current
     ALREADY_ANSWERED = "already_answered"
@@ -38,19 +38,17 @@ Rejected = Refusal | TooLong
 
 
 def clean_text(raw: str) -> str:
-    """What a person typed, minus what can't be shown or stored: control characters (newlines
-    stay; tabs become spaces) and lone surrogates. Everything else — any script, emoji with
-    joiners, `<`, `&`, `*` — is kept exactly."""
-    kept = []
-    for ch in raw.replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n"):
-        if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs"):
-            kept.append(ch)
-    return _MANY_BLANK_LINES.sub("\n\n", "".join(kept)).strip()
+    """What a person typed, minus only what can't be shown or stored: control characters
+    (newlines stay), lone surrogates, and blank space around it. Everything else — any script,
+    emoji with joiners, `<`, `&`, `*`, blank lines — is kept exactly."""
+    return "".join(
+        ch for ch in raw if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs")
+    ).strip()
 
 
 def clean_name(raw: str | None) -> str:
     name = " ".join(clean_text(raw or "").split())[:64]
-    return name or "Your partner"
+    return name or texts.NAMELESS
 
 
 async def insert_ignore(

@@ -27,11 +27,6 @@ LETTER_MAX_CHARS = 1000
 Deliver = Callable[..., Awaitable[int | None]]
 
 
-def _quick_label(words: str) -> str:
-    flat = " ".join(words.split())
-    return flat if len(flat) <= 48 else flat[:47] + "…"
-
-
 async def quick_notes(session: AsyncSession, person: Person) -> list[QuickNote]:
     return list(
         await session.scalars(
@@ -68,7 +63,7 @@ async def occur(session: AsyncSession, giver: Person, partner: Person, deliver: 
     def buttons(row: int) -> Buttons:
         rows: Buttons = (
             [
-                [(_quick_label(n.text), callbacks.pack(callbacks.NUDGE, "s", row, n.id))]
+                [(texts.shortened(n.text, 48), callbacks.pack(callbacks.NUDGE, "s", row, n.id))]
                 for n in notes
             ]
             if notes

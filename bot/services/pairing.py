@@ -100,29 +100,33 @@ async def redeem(session: AsyncSession, person: Person, token: str, now: datetim
     if not TOKEN_SHAPE.match(token):
         return Redeemed(Redeem.MALFORMED)
     digest = hash_token(token)
-    invite = await session.scalar(
-        select(Invite)
-        .where(Invite.token_hash == digest)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    found = await session.scalar(select(Invite).where(Invite.token_hash == digest))
     # The index lookup already matched; compare again in constant time so that no code path
     # branches on a partial match of secret material.
-    if invite is None or not hmac.compare_digest(invite.token_hash, digest):
+    if found is None or not hmac.compare_digest(found.token_hash, digest):
         return Redeemed(Redeem.UNKNOWN)
-    if invite.inviter_id == person.id:
+    if found.inviter_id == person.id:
         return Redeemed(Redeem.OWN)
-
+    # Lock order, everywhere: people by id, then the invite. Two people opening each other's
+    # links at once then queue instead of deadlocking.
     locked = {
         p.id: p
         for p in await session.scalars(
             select(Person)
-            .where(Person.id.in_([invite.inviter_id, person.id]))
+            .where(Person.id.in_([found.inviter_id, person.id]))
             .order_by(Person.id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
     }
+    invite = await session.scalar(
+        select(Invite)
+        .where(Invite.id == found.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if invite is None or invite.inviter_id not in locked:
+        return Redeemed(Redeem.UNKNOWN)
     me, inviter = locked[person.id], locked[invite.inviter_id]
     if me.couple_id is not None:
         partner = await partner_of(session, me)
@@ -177,13 +181,23 @@ async def unpair(
     """End the couple named by a "Yes, unpair" button — only if it is still the presser's own.
     The couple's phrases, requests and unsent messages go with it (ON DELETE CASCADE), so from
     here on nothing reaches either partner on the other's behalf."""
-    if person.couple_id is None or person.couple_id != couple_id:
+    # Lock both partners (in id order) and look again: if the other partner unpaired a moment
+    # ago, this press finds nothing to do.
+    members = list(
+        await session.scalars(
+            select(Person)
+            .where(Person.couple_id == couple_id)
+            .order_by(Person.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
+    if person.id not in {m.id for m in members}:
         return Refusal.STALE
-    partner = await partner_of(session, person)
-    for member in (person, partner):
-        if member is not None:
-            member.couple_id = None
-            clear_awaiting(member)
+    partner = next((m for m in members if m.id != person.id), None)
+    for member in members:
+        member.couple_id = None
+        clear_awaiting(member)
     await session.flush()
     await session.execute(delete(Couple).where(Couple.id == couple_id))
     if partner is not None:

@@ -14,6 +14,27 @@ from bot.services.common import clean_name, insert_ignore
 # How long "the next text you send" stays armed. Long enough to compose something heartfelt;
 # short enough that an unrelated message tomorrow is not relayed by surprise.
 AWAITING_TTL = timedelta(hours=1)
+SEEN_EVERY = timedelta(hours=1)
+
+
+# Every kind of "the next text you send", numbered for Cancel buttons (which cancel only their
+# own prompt, not one armed later).
+AWAITABLE = (
+    "phrase_reword",
+    "phrase_propose",
+    "phrase_offer",
+    "write_back",
+    "nudge_write",
+    "checkin_note",
+)
+
+
+def awaiting_code(kind: str) -> int:
+    return AWAITABLE.index(kind) + 1
+
+
+def awaiting_kind(code: int) -> str | None:
+    return AWAITABLE[code - 1] if 1 <= code <= len(AWAITABLE) else None
 
 
 @dataclass(frozen=True)
@@ -52,9 +73,12 @@ async def touch(
         .execution_options(populate_existing=True)
     )
     assert person is not None
+    # Assigning an unchanged value writes nothing; seen_at is refreshed at most hourly, so most
+    # updates do not write (or lock) the person's row at all.
     person.first_name = name
     person.chat_id = chat_id
-    person.seen_at = now
+    if now - person.seen_at >= SEEN_EVERY:
+        person.seen_at = now
     if is_command:
         clear_awaiting(person)
     return person
@@ -72,6 +96,13 @@ def await_reply(person: Person, kind: str, ref: int | None, now: datetime) -> No
     person.awaiting = kind
     person.awaiting_ref = ref
     person.awaiting_until = now + AWAITING_TTL
+
+
+def cancel_awaiting(person: Person, kind: str | None, ref: int) -> bool:
+    """Cancel the armed reply only if it is the one the Cancel button was shown with."""
+    if kind is None or person.awaiting != kind or (person.awaiting_ref or 0) != ref:
+        return False
+    return clear_awaiting(person)
 
 
 def clear_awaiting(person: Person) -> bool:

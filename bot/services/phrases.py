@@ -68,18 +68,12 @@ async def _new_phrase(
         return checked
     receiver, giver = (person, partner) if as_receiver else (partner, person)
     couple_id = person.couple_id
-    if await _direction_count(session, couple_id, receiver.id, PROPOSED, OFFERED, AGREED) >= (
-        texts.PHRASES_PER_DIRECTION
-    ):
+    limit = texts.PHRASES_PER_DIRECTION
+    if await _direction_count(session, couple_id, receiver.id, AGREED) >= limit:
         return Refusal.LIMIT
-    duplicate = await session.scalar(
-        select(Phrase.id).where(
-            Phrase.couple_id == couple_id,
-            Phrase.receiver_id == receiver.id,
-            Phrase.text == checked,
-        )
-    )
-    if duplicate is not None:
+    if await _direction_count(session, couple_id, receiver.id, PROPOSED, OFFERED) >= limit:
+        return Refusal.PENDING_LIMIT
+    if await _is_duplicate(session, couple_id, receiver.id, checked):
         return Refusal.DUPLICATE
     phrase = Phrase(
         couple_id=couple_id,
@@ -94,6 +88,21 @@ async def _new_phrase(
     session.add(phrase)
     await session.flush()
     return phrase, partner
+
+
+async def _is_duplicate(
+    session: AsyncSession, couple_id: int, receiver_id: int, words: str, but: int | None = None
+) -> bool:
+    """The same words already in this direction (other than phrase `but`)."""
+    found = await session.scalar(
+        select(Phrase.id).where(
+            Phrase.couple_id == couple_id,
+            Phrase.receiver_id == receiver_id,
+            Phrase.text == words,
+            Phrase.id != (but or 0),
+        )
+    )
+    return found is not None
 
 
 def proposal_buttons(phrase_id: int) -> Buttons:
@@ -256,9 +265,11 @@ async def finish_rewording(
         return Refusal.ALREADY_ANSWERED
     checked = validate(raw)
     if not isinstance(checked, str):
-        if checked != Refusal.EMPTY:
-            await_reply(person, AWAIT_REWORD, phrase.id, now)  # let them try again
+        await_reply(person, AWAIT_REWORD, phrase.id, now)  # let them try again
         return checked
+    if await _is_duplicate(session, phrase.couple_id, phrase.receiver_id, checked, but=phrase.id):
+        await_reply(person, AWAIT_REWORD, phrase.id, now)
+        return Refusal.DUPLICATE
     if not await _agreed_room(session, phrase):
         return Refusal.LIMIT
     receiver = await partner_of(session, person)
@@ -322,10 +333,13 @@ async def remove(
 @dataclass(frozen=True)
 class Overview:
     partner_name: str
+    couple_id: int
     hear: list[str]
-    hear_pending: list[str]
+    hear_pending: list[str]  # asked for by me, waiting for the partner
+    hear_offered: list[str]  # offered by the partner, waiting for my answer
     say: list[str]
-    say_pending: list[str]
+    say_pending: list[str]  # asked for by the partner, waiting for my answer
+    say_offered: list[str]  # offered by me, waiting for the partner
     removable: list[tuple[int, str]]
 
 
@@ -342,21 +356,28 @@ async def overview(session: AsyncSession, person: Person) -> Overview | Refusal:
     )
     mine = [p for p in rows if p.receiver_id == person.id]
     theirs = [p for p in rows if p.giver_id == person.id]
+
+    def texts_of(phrases: list[Phrase], status: str) -> list[str]:
+        return [p.text for p in phrases if p.status == status]
+
     return Overview(
         partner_name=partner.first_name,
-        hear=[p.text for p in mine if p.status == AGREED],
-        hear_pending=[p.text for p in mine if p.status == PROPOSED],
-        say=[p.text for p in theirs if p.status == AGREED],
-        say_pending=[p.text for p in theirs if p.status == PROPOSED],
+        couple_id=person.couple_id,
+        hear=texts_of(mine, AGREED),
+        hear_pending=texts_of(mine, PROPOSED),
+        hear_offered=texts_of(mine, OFFERED),
+        say=texts_of(theirs, AGREED),
+        say_pending=texts_of(theirs, PROPOSED),
+        say_offered=texts_of(theirs, OFFERED),
         removable=[(p.id, p.text) for p in rows if _removable_by(p, person)],
     )
 
 
 async def ask_by_typing(
-    session: AsyncSession, person: Person, as_receiver: bool, now: datetime
+    session: AsyncSession, person: Person, couple_id: int, as_receiver: bool, now: datetime
 ) -> Refusal | None:
     """From the /phrases menu: the next text becomes a proposal (or an offer)."""
-    if person.couple_id is None:
-        return Refusal.NOT_PAIRED
+    if person.couple_id is None or person.couple_id != couple_id:
+        return Refusal.STALE
     await_reply(person, AWAIT_PROPOSE if as_receiver else AWAIT_OFFER, None, now)
     return None

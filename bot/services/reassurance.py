@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, texts
 from bot.callbacks import Buttons
-from bot.db.models import Person, Phrase, ReassuranceRequest
+from bot.db.models import Delivery, Person, Phrase, ReassuranceRequest
 from bot.services import outbox
 from bot.services.common import Refusal, Rejected, TooLong, clean_text
 from bot.services.people import await_reply, partner_of
@@ -78,6 +78,21 @@ async def request(
     )
     session.add(asked)
     await session.flush()
+    # The words go through the outbox too: they and the partner's "they received your words"
+    # are committed together, and both are sent with the delivery path's retries.
+    await outbox.enqueue(
+        session,
+        key=f"words:{asked.id}",
+        recipient=person,
+        kind="reassure_words",
+        text=(
+            texts.reassurance_words(partner.first_name, phrase.text)
+            if phrase
+            else texts.reassurance_no_words(partner.first_name)
+        ),
+        couple_id=person.couple_id,
+        now=now,
+    )
     notice = (
         texts.reassurance_asked_with_words(person.first_name, phrase.text)
         if phrase
@@ -102,6 +117,7 @@ class Replied:
     requester_name: str
     label: str
     sent: bool  # False when this same quick reply had already gone (a double tap)
+    replied: list[str]  # every quick reply sent for this request so far, without emoji
 
 
 async def _own_request(
@@ -137,7 +153,13 @@ async def quick_reply(
         sender_id=person.id,
         now=now,
     )
-    return Replied(requester.first_name, label, sent is not None)
+    done = set(
+        await session.scalars(
+            select(Delivery.dedupe_key).where(Delivery.dedupe_key.like(f"reply:{asked.id}:%"))
+        )
+    )
+    replied = [plain for a, plain in texts.REPLY_PLAIN.items() if f"reply:{asked.id}:{a}" in done]
+    return Replied(requester.first_name, label, sent is not None, replied)
 
 
 async def start_write_back(

@@ -119,8 +119,10 @@ class CallbackQuery:
 
 @dataclass
 class Chat:
-    user: FakeUser
+    user: FakeUser  # the person (in a group: the last member who spoke)
     messages: list[Message] = field(default_factory=list)
+    group_id: int | None = None  # a group chat (negative id) rather than a private one
+    group_title: str = ""
     next_message_id: int = 1
     reply_keyboard: dict[str, Any] | None = None
     started: bool = False
@@ -571,11 +573,16 @@ class FakeTelegram:
     def message_dict(self, bot: BotState, chat: Chat, message: Message) -> dict[str, Any]:
         user = chat.user
         sender = bot.user_dict() if message.from_bot else user.user_dict()
+        chat_dict: dict[str, Any] = (
+            {"id": chat.group_id, "type": "group", "title": chat.group_title}
+            if chat.group_id is not None
+            else {"id": user.id, "type": "private", "first_name": user.first_name}
+            | ({"username": user.username} if user.username else {})
+        )
         data: dict[str, Any] = {
             "message_id": message.message_id,
             "from": sender,
-            "chat": {"id": user.id, "type": "private", "first_name": user.first_name}
-            | ({"username": user.username} if user.username else {}),
+            "chat": chat_dict,
             "date": message.date,
         }
         if message.text is not None:

@@ -134,6 +134,24 @@ class FakeUser:
         )
         return message
 
+    def group(self, group_id: int, title: str = "Family") -> Chat:
+        """A group chat this person and the bot are both in."""
+        chat = self.bot.chats.get(group_id)
+        if chat is None:
+            chat = Chat(user=self, group_id=group_id, group_title=title, started=True)
+            self.bot.chats[group_id] = chat
+        chat.user = self
+        return chat
+
+    async def send_in_group(self, group_id: int, text: str) -> Message:
+        chat = self.group(group_id)
+        message = chat.add(from_bot=False, text=text, entities=self.server.command_entities(text))
+        self.server.transcript.append(_line(self.first_name, "said", text))
+        await self.server.push_update(
+            self.bot, "message", self.server.message_dict(self.bot, chat, message)
+        )
+        return message
+
     async def start(self, payload: str | None = None) -> Message:
         """Press Start (optionally through a deep link)."""
         self.chat.started = True
@@ -164,11 +182,17 @@ class FakeUser:
         return await self.press_data(message.button_data(label), message, timeout, label=label)
 
     async def press_data(
-        self, data: str, message: Message | None = None, timeout: float = 5.0, label: str = ""
+        self,
+        data: str,
+        message: Message | None = None,
+        timeout: float = 5.0,
+        label: str = "",
+        chat: Chat | None = None,
     ) -> Answer:
-        """Send a callback query with any data — as a modified client could (forgery tests)."""
-        chat = self.chat
-        message = message or self.last
+        """Send a callback query with any data — as a modified client could (forgery tests).
+        `chat`: press on a message in that chat (e.g. a group) instead of the private one."""
+        chat = chat or self.chat
+        message = message or (chat.messages[-1] if chat.messages else self.last)
         query_id = self.server.new_query_id()
         answered: asyncio.Future[tuple[str | None, bool]] = (
             asyncio.get_running_loop().create_future()
