@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from tests.databases import BACKEND, Databases
 from tests.faketelegram import FakeTelegram
 from tests.harness import FakeClock, Steady, running_bot
 
@@ -20,23 +20,26 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file migrated by Alembic once; each test gets a copy (the bot still runs the
-    migrations at start, finding nothing to do — as it does on every restart)."""
-    import asyncio
-
-    from bot.db import migrate
-
-    path = tmp_path_factory.mktemp("template") / "steady.db"
-    asyncio.run(migrate.upgrade(f"sqlite+aiosqlite:///{path}"))
-    return path
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    made = Databases(tmp_path_factory.mktemp("databases"))
+    yield made
+    made.close()
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, migrated_template: Path) -> str:
-    path = tmp_path / "steady.db"
-    shutil.copy(migrated_template, path)
-    return f"sqlite+aiosqlite:///{path}"
+def database_url(tmp_path: Path, databases: Databases) -> Iterator[str]:
+    """A migrated database of its own for this test (SQLite file, or PostgreSQL database)."""
+    url = databases.migrated(tmp_path)
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path, databases: Databases) -> Iterator[str]:
+    """An empty database, for the migration tests."""
+    url = databases.empty(tmp_path)
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture
@@ -65,3 +68,7 @@ _hypothesis_settings.register_profile("default", max_examples=60)
 _hypothesis_settings.register_profile("ci", max_examples=300)
 _hypothesis_settings.register_profile("fuzz", max_examples=10_000)
 _hypothesis_settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_report_header() -> str:
+    return f"database backend: {BACKEND}"

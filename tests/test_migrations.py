@@ -3,8 +3,7 @@ and migrations describe the same schema."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -13,6 +12,7 @@ from sqlalchemy.engine import Connection
 from bot.db import Database, migrate
 from bot.db.base import Base
 from bot.db.engine import create_engine
+from tests.databases import BACKEND
 
 
 async def table_names(url: str) -> set[str]:
@@ -23,8 +23,8 @@ async def table_names(url: str) -> set[str]:
     return names
 
 
-async def test_upgrade_from_empty_to_head_then_downgrade_to_base(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path}/fresh.db"
+async def test_upgrade_from_empty_to_head_then_downgrade_to_base(empty_database_url: str) -> None:
+    url = empty_database_url
     await migrate.upgrade(url)
     assert {t.name for t in Base.metadata.sorted_tables} <= await table_names(url)
     await migrate.downgrade(url, "base")
@@ -33,8 +33,8 @@ async def test_upgrade_from_empty_to_head_then_downgrade_to_base(tmp_path: Path)
     assert {t.name for t in Base.metadata.sorted_tables} <= await table_names(url)
 
 
-async def test_models_and_migrations_agree(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path}/drift.db"
+async def test_models_and_migrations_agree(empty_database_url: str) -> None:
+    url = empty_database_url
     await migrate.upgrade(url)
 
     def diff(connection: Connection) -> list[object]:
@@ -48,6 +48,7 @@ async def test_models_and_migrations_agree(tmp_path: Path) -> None:
     assert differences == []
 
 
+@pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's own connection settings")
 async def test_sqlite_connections_enforce_foreign_keys_with_wal_and_a_busy_timeout(
     database_url: str,
 ) -> None:
