@@ -72,7 +72,7 @@ def build_application(settings: Settings, token: str, rt: Runtime) -> App:
     assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
     sender = Sender(app.bot, rt.db, rt.clock, rt.node)
     rt.dispatcher = Dispatcher(rt.db, sender, rt.clock, app.job_queue)
-    rt.db.after_outbox_commit = rt.wake_dispatcher
+    rt.db.after_due_change = rt.wake_dispatcher
     return app
 
 

@@ -29,6 +29,7 @@ STARTER = (
 NUDGE = "nd"  # at nudge time: s:<occurrence>:<note>, d:<occurrence>:<default>, w:<occurrence>
 CHECKIN = "ci"  # m:<occurrence>:<mood>, n:<check-in> (add a few words)
 DATE = "dt"  # p:<occurrence> (planned)
+QUICK_NOTE = "qn"  # x:<note> — remove one of your one-tap notes
 
 # How many ids each action carries; anything else is not one of ours.
 SHAPES: dict[str, dict[str, int]] = {
@@ -46,6 +47,7 @@ SHAPES: dict[str, dict[str, int]] = {
     NUDGE: {"s": 2, "d": 2, "w": 1},
     CHECKIN: {"m": 2, "n": 1},
     DATE: {"p": 1},
+    QUICK_NOTE: {"x": 1},
 }
 
 _SHAPE = re.compile(r"^([a-z]{2}):([a-z]{1,4})((?::\d{1,10}){0,3})$")

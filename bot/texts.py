@@ -429,6 +429,12 @@ def quiet_set(start: str, end: str) -> str:
     )
 
 
+def status_rituals(labels: list[str]) -> str:
+    if not labels:
+        return "No active rituals. /rituals adds one."
+    return "Active rituals:\n" + "\n".join(f"• {label}" for label in labels)
+
+
 QUIET_NEEDS_ZONE = (
     "Quiet hours follow your local time — please set your time zone first with /timezone."
 )
@@ -632,16 +638,17 @@ def note_added(words: str) -> str:
     return f"Added to your notes: {quoted(words)}"
 
 
-def letter_saved(partner: str, when: str | None) -> str:
-    if when is None:
+def letter_saved(partner: str, has_nudge: bool, when: str | None) -> str:
+    if not has_nudge:
         return (
             f"Saved. It goes to {partner} at your next nudge time — you don't have a nudge ritual "
             "yet: /ritual add nudge 15:00 weekdays."
         )
+    if when is None:
+        return f"Saved. It goes to {partner} at your next nudge time."
     return f"Saved. It goes to {partner} at your next nudge time, {when}."
 
 
-# check-ins
 CHECKIN_PROMPT = "How are you feeling?"
 MOODS = {1: "1 😞", 2: "2 😕", 3: "3 😐", 4: "4 🙂", 5: "5 😄"}
 ADD_WORDS_BUTTON = "✍️ Add a few words"

@@ -41,24 +41,69 @@ class ErrorLog(logging.Handler):
 
 @dataclass
 class Steady:
-    """The bot under test, its fake Telegram, its clock and its runtime."""
+    """The bot under test, its fake Telegram, its clock and its runtime. `restart()` stops the
+    process-equivalent and starts a new one on the same database and clock (downtime)."""
 
     telegram: FakeTelegram
     clock: FakeClock
     settings: Settings
-    rt: Runtime
     errors: ErrorLog
+    chat_spacing: float = 0.02
+    rt: Runtime = field(init=False)  # set by start()
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
 
     def user(self, first_name: str) -> FakeUser:
         return self.telegram.user(first_name)
 
+    async def start(self) -> None:
+        self._stop = asyncio.Event()
+        ready: asyncio.Future[Runtime] = asyncio.get_running_loop().create_future()
+        self._task = asyncio.create_task(
+            serve(
+                self.settings,
+                clock=self.clock,
+                stop=self._stop,
+                on_ready=ready.set_result,
+                poll_timeout=10,
+            )
+        )
+        done, _ = await asyncio.wait(
+            {self._task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED
+        )
+        if self._task in done:
+            self._task.result()  # raises the startup error
+        assert ready in done, "the bot did not start"
+        self.rt = ready.result()
+        assert self.rt.dispatcher is not None
+        self.rt.dispatcher.chat_spacing = self.chat_spacing
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.wait_for(self._task, 30)
+            self._task = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
     async def advance(self, delta: timedelta) -> None:
-        """Move time forward; the dispatcher looks at what became due."""
-        self.clock.set(self.clock.now() + delta)
-        self.rt.wake_dispatcher()
-        await asyncio.sleep(0)
+        """Move time forward in one jump; the dispatcher looks at what became due."""
+        await self.advance_to(self.clock.now() + delta)
+
+    async def advance_to(self, instant: datetime) -> None:
+        self.clock.set(instant)
+        if self._task is not None:
+            self.rt.wake_dispatcher()
+            await asyncio.sleep(0)
+            await self.settle()
+
+    async def walk(self, delta: timedelta, step: timedelta = timedelta(minutes=1)) -> None:
+        """Move time forward a step at a time, as a running bot lives through it."""
+        end = self.clock.now() + delta
+        while self.clock.now() < end:
+            await self.advance_to(min(self.clock.now() + step, end))
 
     async def settle(self) -> None:
         """Wait until Telegram traffic is quiet and the dispatcher has nothing due in hand."""
@@ -69,11 +114,6 @@ class Steady:
                 return
             await asyncio.sleep(0.02)
         raise AssertionError("the dispatcher did not settle")
-
-    async def stop(self) -> None:
-        self._stop.set()
-        if self._task is not None:
-            await asyncio.wait_for(self._task, 30)
 
 
 def settings_for(telegram: FakeTelegram, database_url: str, **extra: object) -> Settings:
@@ -99,21 +139,10 @@ async def running_bot(
     chat_spacing: float = TEST_CHAT_SPACING,
 ) -> AsyncIterator[Steady]:
     """Start the bot exactly as `python -m bot run` does (serve()), in this event loop."""
-    settings = settings_for(telegram, database_url)
     errors = ErrorLog()
     logging.getLogger().addHandler(errors)
-    ready: asyncio.Future[Runtime] = asyncio.get_running_loop().create_future()
-    stop = asyncio.Event()
-    task = asyncio.create_task(
-        serve(settings, clock=clock, stop=stop, on_ready=ready.set_result, poll_timeout=10)
-    )
-    done, _ = await asyncio.wait({task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
-    if task in done:
-        task.result()  # raises the startup error
-    assert ready in done, "the bot did not start"
-    steady = Steady(telegram, clock, settings, ready.result(), errors, stop, task)
-    assert steady.rt.dispatcher is not None
-    steady.rt.dispatcher.chat_spacing = chat_spacing
+    steady = Steady(telegram, clock, settings_for(telegram, database_url), errors, chat_spacing)
+    await steady.start()
     try:
         yield steady
     finally:

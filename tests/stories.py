@@ -31,6 +31,10 @@ async def pair(
     await b.open_link(link)
     await b.expect(f"You're paired with {first}")
     await a.expect(f"You're paired with {second}")
+    # Then come the starter rituals and the time zone question; stories begin after them.
+    await steady.settle()
+    a.mark_read()
+    b.mark_read()
     return a, b
 
 

@@ -146,6 +146,9 @@ async def test_buttons_of_a_couple_that_unpaired_change_nothing(
     await sam.open_link(link)
     await sam.expect("You're paired with Alex")
     await alex.expect("You're paired with Sam")
+    await steady.settle()
+    for user in (alex, sam):
+        user.mark_read()
     before = await snapshot(steady)
     answer = await press_as(w[owner], callbacks.pack(kind, action, w[ref]))
     assert answer == texts.BUTTON_STALE

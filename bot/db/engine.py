@@ -23,9 +23,10 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 BUSY_TIMEOUT_MS = 30_000
-# Set in `session.info` by whatever writes to the outbox, so the dispatcher can be woken as soon
-# as the transaction commits — not before (it would find nothing) and not on a timer.
-OUTBOX_WRITTEN = "outbox_written"
+# Set in `session.info` by whatever changes what is due (an outbox row, a ritual slot), so the
+# dispatcher is woken as soon as the transaction commits — not before (it would find nothing)
+# and not on a timer.
+DUE_CHANGED = "due_changed"
 
 
 def is_sqlite(url: str) -> bool:
@@ -76,7 +77,7 @@ class Database:
         self.url = url
         self.engine = create_engine(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self.after_outbox_commit: Callable[[], None] | None = None
+        self.after_due_change: Callable[[], None] | None = None
 
     @property
     def dialect(self) -> str:
@@ -87,8 +88,8 @@ class Database:
         async with self.sessions() as session:
             async with session.begin():
                 yield session
-            if session.info.pop(OUTBOX_WRITTEN, False) and self.after_outbox_commit:
-                self.after_outbox_commit()
+            if session.info.pop(DUE_CHANGED, False) and self.after_due_change:
+                self.after_due_change()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -24,7 +24,19 @@ from telegram.ext import (
 
 from bot import callbacks, texts
 from bot.callbacks import Callback
-from bot.handlers import fallback, inputs, pairing, phrases, reassurance
+from bot.handlers import (
+    checkins,
+    fallback,
+    inputs,
+    nudges,
+    pairing,
+    phrases,
+    quiet,
+    reassurance,
+    rituals,
+    status,
+    timezones,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +53,13 @@ COMMANDS: dict[str, UpdateHandler] = {
     "offer": phrases.offer,
     "phrases": phrases.overview,
     "reassure": reassurance.reassure,
+    "rituals": rituals.menu,
+    "ritual": rituals.ritual_command,
+    "timezone": timezones.timezone,
+    "quiet": quiet.quiet_hours,
+    "status": status.status,
+    "notes": nudges.notes,
+    "note": nudges.note,
     "cancel": inputs.cancel,
 }
 
@@ -52,6 +71,15 @@ BUTTONS: dict[str, ButtonHandler] = {
     callbacks.REPLY: reassurance.reply_pressed,
     callbacks.UNPAIR: pairing.unpair_pressed,
     callbacks.INPUT: inputs.cancel_pressed,
+    callbacks.ZONE: timezones.zone_pressed,
+    callbacks.RITUAL_NOTICE: rituals.notice_pressed,
+    callbacks.RITUAL_MENU: rituals.menu_pressed,
+    callbacks.RITUAL_ADD: rituals.add_pressed,
+    callbacks.STARTER: rituals.starter_pressed,
+    callbacks.DATE: rituals.date_pressed,
+    callbacks.NUDGE: nudges.prompt_pressed,
+    callbacks.QUICK_NOTE: nudges.note_removed,
+    callbacks.CHECKIN: checkins.mood_pressed,
 }
 
 

@@ -14,7 +14,7 @@ from telegram.error import BadRequest
 from bot import texts
 from bot.db.models import Person
 from bot.runtime import Runtime
-from bot.services import people
+from bot.services import people, reach
 from bot.services.common import Refusal, Rejected, TooLong
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,8 @@ async def unit_of_work(
             now=rt.clock.now(),
             is_command=is_command,
         )
+        if person.unreachable_since is not None:  # they are here, so Telegram reaches them again
+            await reach.reachable(session, person, rt.clock.now())
         yield session, person
 
 

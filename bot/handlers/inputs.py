@@ -12,11 +12,13 @@ from telegram.ext import ContextTypes
 from bot import keyboards, texts
 from bot.callbacks import Callback
 from bot.db.models import Person
+from bot.handlers import checkins as checkin_handlers
+from bot.handlers import nudges as nudge_handlers
 from bot.handlers import phrases as phrase_handlers
 from bot.handlers import reassurance as reassurance_handlers
 from bot.handlers.common import Reply, answer, edit_pressed, send, unit_of_work
 from bot.runtime import Runtime, runtime
-from bot.services import people, phrases, reassurance
+from bot.services import checkins, nudges, people, phrases, reassurance
 
 TypedHandler = Callable[[Runtime, AsyncSession, Person, str, int | None, str], Awaitable[Reply]]
 
@@ -25,6 +27,8 @@ TYPED: dict[str, TypedHandler] = {
     phrases.AWAIT_PROPOSE: phrase_handlers.typed_new,
     phrases.AWAIT_OFFER: phrase_handlers.typed_new,
     reassurance.AWAIT_WRITE_BACK: reassurance_handlers.typed_write_back,
+    nudges.AWAIT_NUDGE: nudge_handlers.typed_note,
+    checkins.AWAIT_NOTE: checkin_handlers.typed_note,
 }
 
 

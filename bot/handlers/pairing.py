@@ -73,8 +73,8 @@ async def _redeem(update: Update, context: ContextTypes.DEFAULT_TYPE, token: str
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         result = await pairing.redeem(session, person, token, rt.clock.now())
     if result.outcome is Redeem.PAIRED:
-        await send(update, Reply(texts.paired(result.other_name), keyboards.paired_keyboard()))
-    elif result.outcome is Redeem.YOU_ARE_PAIRED:
+        return  # both confirmations are on their way through the outbox
+    if result.outcome is Redeem.YOU_ARE_PAIRED:
         await send(update, texts.already_paired(result.other_name))
     elif result.outcome is Redeem.INVITER_PAIRED:
         await send(update, texts.inviter_taken(result.other_name))

@@ -201,7 +201,8 @@ async def remove_quick_note(session: AsyncSession, person: Person, note_id: int)
 @dataclass(frozen=True)
 class LetterSaved:
     partner_name: str
-    next_nudge: datetime | None  # None: the writer has no nudge ritual yet
+    has_nudge: bool  # the writer has a nudge ritual (the letter waits for it either way)
+    next_nudge: datetime | None  # None while it waits (paused, no time zone yet)
     zone: str | None
 
 
@@ -238,4 +239,4 @@ async def write_letter(
         .select_from(Ritual)
         .where(Ritual.kind == "nudge", Ritual.giver_id == person.id)
     )
-    return LetterSaved(partner.first_name, next_nudge if has_nudge else None, person.timezone)
+    return LetterSaved(partner.first_name, bool(has_nudge), next_nudge, person.timezone)

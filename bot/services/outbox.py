@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import Buttons
-from bot.db.engine import OUTBOX_WRITTEN
+from bot.db.engine import DUE_CHANGED
 from bot.db.models import Delivery, Person
 
 # A relayed message that could not go out for this long is no longer the message it was.
@@ -90,5 +90,5 @@ async def enqueue(
         payload = {**payload, "buttons": buttons_for(row_id)}
         await session.execute(update(Delivery).where(Delivery.id == row_id).values(payload=payload))
     if status == "pending":
-        session.info[OUTBOX_WRITTEN] = True
+        session.info[DUE_CHANGED] = True
     return int(row_id)

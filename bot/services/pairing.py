@@ -13,9 +13,10 @@ from enum import Enum
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
+from bot import callbacks, texts
+from bot.callbacks import Buttons
 from bot.db.models import Couple, Invite, Person
-from bot.services import outbox
+from bot.services import outbox, rituals
 from bot.services.common import Refusal
 from bot.services.people import clear_awaiting, partner_of
 
@@ -149,17 +150,56 @@ async def redeem(session: AsyncSession, person: Person, token: str, now: datetim
         partner.couple_id = couple.id
         clear_awaiting(partner)
         await _revoke_open_invites(session, partner.id, now)
+    # Both confirmations, then the suggestions, through the outbox: each chat gets them in
+    # this order.
+    for partner, other in ((me, inviter), (inviter, me)):
+        await outbox.enqueue(
+            session,
+            key=f"paired:{couple.id}:{partner.id}",
+            recipient=partner,
+            kind="paired",
+            text=texts.paired(other.first_name),
+            keyboard="paired",
+            couple_id=couple.id,
+            now=now,
+        )
+    for partner in (me, inviter):
+        await _suggest_rituals(session, partner, couple.id, now)
+    return Redeemed(Redeem.PAIRED, inviter.first_name)
+
+
+async def _suggest_rituals(
+    session: AsyncSession, person: Person, couple_id: int, now: datetime
+) -> None:
+    """After pairing: a starter set of rituals, one tap each — and, if the person has not said
+    where they are, the time zone question (rituals wait for it)."""
     await outbox.enqueue(
         session,
-        key=f"paired:{couple.id}:{inviter.id}",
-        recipient=inviter,
-        kind="paired",
-        text=texts.paired(me.first_name),
-        keyboard="paired",
-        couple_id=couple.id,
+        key=f"starter:{couple_id}:{person.id}",
+        recipient=person,
+        kind="starter",
+        text=texts.STARTER_INTRO,
+        buttons=rituals.starter_buttons(couple_id),
+        couple_id=couple_id,
         now=now,
     )
-    return Redeemed(Redeem.PAIRED, inviter.first_name)
+    if person.timezone is None:
+        await outbox.enqueue(
+            session,
+            key=f"ask-zone:{couple_id}:{person.id}",
+            recipient=person,
+            kind="ask_zone",
+            text=texts.TIMEZONE_ASK,
+            buttons=zone_buttons(texts.COMMON_ZONES),
+            couple_id=couple_id,
+            now=now,
+        )
+
+
+def zone_buttons(zones: list[str]) -> Buttons:
+    return [
+        [(z, callbacks.pack_zone(z)) for z in zones[i : i + 2]] for i in range(0, len(zones), 2)
+    ]
 
 
 @dataclass(frozen=True)

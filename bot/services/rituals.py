@@ -17,19 +17,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, texts
 from bot.callbacks import Buttons
+from bot.db.engine import DUE_CHANGED
 from bot.db.models import Delivery, Person, Ritual, RitualSlot
 from bot.services import checkins, nudges, outbox
 from bot.services.common import Refusal
 from bot.services.people import partner_of
 from bot.services.schedule import (
-    DAY_NAMES,
     EVERY_DAY,
     WEEKDAYS,
+    WEEKENDS,
     describe_days,
     format_time,
     in_quiet_hours,
     local_now,
     next_occurrence,
+    parse_days,
+    parse_time,
     quiet_ends,
 )
 
@@ -135,6 +138,7 @@ async def _recipients(session: AsyncSession, ritual: Ritual, person: Person) -> 
 
 
 async def _reschedule(session: AsyncSession, ritual: Ritual, now: datetime) -> None:
+    session.info[DUE_CHANGED] = True
     slots = await session.scalars(select(RitualSlot).where(RitualSlot.ritual_id == ritual.id))
     for slot in slots:
         person = await session.get(Person, slot.person_id)
@@ -145,6 +149,7 @@ async def _reschedule(session: AsyncSession, ritual: Ritual, now: datetime) -> N
 
 async def reschedule_person(session: AsyncSession, person: Person, now: datetime) -> None:
     """After a change of zone or reachability: every slot of this person, from now on."""
+    session.info[DUE_CHANGED] = True
     rows = await session.execute(
         select(RitualSlot, Ritual)
         .join(Ritual, Ritual.id == RitualSlot.ritual_id)
@@ -195,6 +200,7 @@ async def add(
     session.add(ritual)
     await session.flush()
     recipients = await _recipients(session, ritual, person)
+    session.info[DUE_CHANGED] = True
     for recipient in recipients:
         session.add(
             RitualSlot(
@@ -344,10 +350,6 @@ async def answer_notice(
             now=now,
         )
     return Changed(text)
-
-
-async def check_couple(session: AsyncSession, person: Person, couple_id: int) -> bool:
-    return person.couple_id is not None and person.couple_id == couple_id
 
 
 # --- the engine ---------------------------------------------------------------------------
@@ -532,5 +534,107 @@ async def date_planned(
     return partner.first_name if sent else Refusal.ALREADY_ANSWERED
 
 
-def day_names(mask: int) -> list[str]:
-    return [name for i, name in enumerate(DAY_NAMES) if mask & (1 << i)]
+# --- what people type ----------------------------------------------------------------------
+
+_KIND_ALIASES = {
+    "checkin": "checkin",
+    "check-in": "checkin",
+    "check_in": "checkin",
+    "nudge": "nudge",
+    "date": "date",
+    "talk": "talk",
+}
+
+
+@dataclass(frozen=True)
+class NewRitual:
+    kind: str
+    minutes: int
+    days: int
+
+
+def parse_add(args: list[str]) -> NewRitual | str:
+    """`<kind> <HH:MM> [days]` → what to add, or the sentence that corrects the input."""
+    if not args:
+        return texts.RITUAL_USAGE
+    kind = _KIND_ALIASES.get(args[0].lower())
+    if kind is None:
+        return texts.RITUAL_BAD_KIND
+    minutes = parse_time(args[1]) if len(args) > 1 else None
+    if minutes is None:
+        return texts.RITUAL_BAD_TIME
+    days = parse_days(" ".join(args[2:])) if len(args) > 2 else DEFAULT_DAYS[kind]
+    if days is None:
+        return texts.RITUAL_BAD_DAYS
+    return NewRitual(kind, minutes, days)
+
+
+def starter_buttons(couple_id: int) -> Buttons:
+    rows: Buttons = []
+    for index, (kind, minutes, days) in enumerate(STARTERS):
+        label = texts.starter_button(kind, format_time(minutes), describe_days(days))
+        rows.append(
+            [
+                (label, callbacks.pack(callbacks.STARTER, "a", couple_id, index)),
+                (
+                    texts.STARTER_OTHER_TIME,
+                    callbacks.pack(callbacks.STARTER, "o", couple_id, index),
+                ),
+            ]
+        )
+    return rows
+
+
+def starter_time_buttons(couple_id: int, index: int) -> Buttons:
+    kind, _, days = STARTERS[index]
+    rows: Buttons = [
+        [
+            (
+                texts.starter_button(kind, format_time(minutes), describe_days(days)),
+                callbacks.pack(callbacks.STARTER, "t", couple_id, index, minutes),
+            )
+        ]
+        for minutes in STARTER_TIMES[kind]
+    ]
+    rows.append([(texts.STARTER_BACK, callbacks.pack(callbacks.STARTER, "b", couple_id))])
+    return rows
+
+
+def kind_buttons() -> Buttons:
+    return [
+        [(texts.RITUAL_NAMES[kind], callbacks.pack(callbacks.RITUAL_ADD, "t", index))]
+        for index, kind in enumerate(KINDS)
+    ] + [[(texts.CANCEL_BUTTON, callbacks.pack(callbacks.RITUAL_ADD, "x"))]]
+
+
+def time_buttons(kind_index: int) -> Buttons:
+    kind = KINDS[kind_index]
+    return [
+        [
+            (format_time(minutes), callbacks.pack(callbacks.RITUAL_ADD, "d", kind_index, minutes))
+            for minutes in STARTER_TIMES[kind]
+        ],
+        [(texts.CANCEL_BUTTON, callbacks.pack(callbacks.RITUAL_ADD, "x"))],
+    ]
+
+
+DAY_CHOICES = {
+    "checkin": (EVERY_DAY, WEEKDAYS, WEEKENDS),
+    "nudge": (EVERY_DAY, WEEKDAYS, WEEKENDS),
+    "date": (1 << 4, 1 << 5, 1 << 6),
+    "talk": (1 << 6, 1 << 5, 1 << 2),
+}
+
+
+def day_buttons(kind_index: int, minutes: int) -> Buttons:
+    kind = KINDS[kind_index]
+    return [
+        [
+            (
+                texts.days_words(describe_days(days)),
+                callbacks.pack(callbacks.RITUAL_ADD, "a", kind_index, minutes, days),
+            )
+            for days in DAY_CHOICES[kind]
+        ],
+        [(texts.CANCEL_BUTTON, callbacks.pack(callbacks.RITUAL_ADD, "x"))],
+    ]

@@ -1,0 +1,140 @@
+"""/notes, /note, and the buttons on a nudge prompt (a note with one tap, or ✍️ Write one)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot import callbacks, keyboards, texts
+from bot.callbacks import Buttons, Callback
+from bot.db.models import Person
+from bot.handlers.common import (
+    Reply,
+    answer,
+    command_text,
+    edit_pressed,
+    rejection,
+    send,
+    unit_of_work,
+)
+from bot.runtime import Runtime, runtime
+from bot.services import nudges
+from bot.services.common import Refusal, Rejected
+from bot.services.nudges import LetterSaved, Sent
+from bot.services.schedule import local_now
+
+
+def _notes_view(notes: list[tuple[int, str]]) -> Reply:
+    if not notes:
+        defaults = "\n".join(f"• {texts.quoted(w)}" for w in texts.DEFAULT_QUICK_NOTES)
+        return Reply(f"{texts.NOTES_USAGE}\n\n{texts.NOTES_DEFAULTS}\n{defaults}")
+    rows: Buttons = [
+        [
+            (
+                texts.REMOVE_LABEL_PREFIX + texts.shortened(words, 40),
+                callbacks.pack(callbacks.QUICK_NOTE, "x", note_id),
+            )
+        ]
+        for note_id, words in notes
+    ]
+    return Reply(
+        f"{texts.notes_list([w for _, w in notes])}\n\n{texts.NOTES_USAGE}", keyboards.inline(rows)
+    )
+
+
+async def notes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/notes lists your one-tap notes; /notes <words> adds one."""
+    rt = runtime(context)
+    words = command_text(update)
+    async with unit_of_work(rt, update, is_command=True) as (session, person):
+        if words.strip():
+            added = await nudges.add_quick_note(session, person, words, rt.clock.now())
+            reply = Reply(texts.note_added(added) if isinstance(added, str) else _refusal(added))
+        else:
+            reply = _notes_view([(n.id, n.text) for n in await nudges.quick_notes(session, person)])
+    await send(update, reply)
+
+
+def _refusal(refused: Rejected) -> str:
+    if refused is Refusal.LIMIT:
+        return texts.NOTES_LIMIT
+    return rejection(refused, texts.NOTES_USAGE)
+
+
+async def note_removed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
+) -> None:
+    rt = runtime(context)
+    async with unit_of_work(rt, update) as (session, person):
+        removed = await nudges.remove_quick_note(session, person, pressed.ref or 0)
+        remaining = [(n.id, n.text) for n in await nudges.quick_notes(session, person)]
+    if isinstance(removed, Refusal):
+        await answer(update, texts.BUTTON_STALE)
+        return
+    await answer(update, texts.PHRASE_REMOVED)
+    view = _notes_view(remaining)
+    markup = view.markup if isinstance(view.markup, InlineKeyboardMarkup) else None
+    await edit_pressed(update, view.text, markup)
+
+
+async def note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/note <words>: a note for the partner, delivered at the next nudge time."""
+    rt = runtime(context)
+    async with unit_of_work(rt, update, is_command=True) as (session, person):
+        saved = await nudges.write_letter(session, person, command_text(update), rt.clock.now())
+    if isinstance(saved, LetterSaved):
+        when = None
+        if saved.next_nudge is not None and saved.zone is not None:
+            when = f"{local_now(saved.next_nudge, saved.zone):%a %H:%M}"
+        await send(update, texts.letter_saved(saved.partner_name, saved.has_nudge, when))
+        return
+    if saved is Refusal.LIMIT:
+        await send(update, texts.NOTES_LIMIT)
+    else:
+        await send(update, rejection(saved, texts.NOTE_USAGE))
+
+
+async def prompt_pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
+) -> None:
+    """A note tapped on a nudge prompt goes to the partner; ✍️ Write one arms a typed note."""
+    rt = runtime(context)
+    occurrence = pressed.refs[0]
+    now = rt.clock.now()
+    async with unit_of_work(rt, update) as (session, person):
+        if pressed.action == "w":
+            result: Sent | str | Refusal = await nudges.start_writing(
+                session, person, occurrence, now
+            )
+        elif pressed.action == "s":
+            result = await nudges.send_chosen(
+                session, person, occurrence, now, note_id=pressed.refs[1]
+            )
+        else:
+            result = await nudges.send_chosen(
+                session, person, occurrence, now, default=pressed.refs[1]
+            )
+    if isinstance(result, Refusal):
+        await answer(
+            update,
+            texts.NUDGE_ALREADY_SENT if result is Refusal.ALREADY_ANSWERED else texts.BUTTON_STALE,
+        )
+        return
+    await answer(update)
+    if isinstance(result, str):
+        cancel = keyboards.cancel_input(nudges.AWAIT_NUDGE, occurrence)
+        await send(update, Reply(texts.nudge_write_prompt(result), cancel))
+    else:
+        await edit_pressed(update, texts.nudge_sent(result.partner_name, result.words))
+
+
+async def typed_note(
+    rt: Runtime, session: AsyncSession, person: Person, _kind: str, ref: int | None, text: str
+) -> Reply:
+    result = await nudges.send_written(session, person, ref or 0, text, rt.clock.now())
+    if isinstance(result, Sent):
+        return Reply(texts.nudge_sent(result.partner_name, result.words))
+    if result is Refusal.ALREADY_ANSWERED:
+        return Reply(texts.NUDGE_ALREADY_SENT)
+    return Reply(rejection(result, texts.EMPTY_MESSAGE))

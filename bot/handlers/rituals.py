@@ -1,0 +1,267 @@
+"""/rituals (a menu with buttons), /ritual add|list|pause|resume|delete, the partner's keep or
+decline, the starter set offered after pairing, and "Planned ✓" on a date reminder."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot import callbacks, keyboards, texts
+from bot.callbacks import Buttons, Callback
+from bot.handlers.common import (
+    Reply,
+    answer,
+    command_text,
+    edit_pressed,
+    rejection,
+    send,
+    unit_of_work,
+)
+from bot.runtime import runtime
+from bot.services import rituals
+from bot.services.common import Refusal
+from bot.services.rituals import Added, Change, Changed, NewRitual, NoSuchNumber, Overview
+
+_REFUSALS = {
+    Refusal.NOT_PAIRED: texts.NOT_PAIRED,
+    Refusal.DUPLICATE: texts.RITUAL_DUPLICATE,
+    Refusal.LIMIT: texts.RITUAL_LIMIT,
+    Refusal.STALE: texts.BUTTON_STALE,
+}
+
+
+def _list_text(view: Overview) -> str:
+    lines = [f"{v.number}. {v.label}" for v in view.rituals] or [texts.RITUALS_NONE]
+    if view.waiting_for:
+        lines += ["", texts.rituals_wait_for(view.waiting_for)]
+    return "\n".join(lines)
+
+
+def _menu(view: Overview) -> Reply:
+    rows: Buttons = []
+    for v in view.rituals:
+        toggle = (
+            (
+                f"{texts.RESUME_BUTTON} {v.number}",
+                callbacks.pack(callbacks.RITUAL_MENU, "r", v.ritual_id),
+            )
+            if v.paused
+            else (
+                f"{texts.PAUSE_BUTTON} {v.number}",
+                callbacks.pack(callbacks.RITUAL_MENU, "p", v.ritual_id),
+            )
+        )
+        rows.append(
+            [
+                toggle,
+                (
+                    f"{texts.DELETE_BUTTON} {v.number}",
+                    callbacks.pack(callbacks.RITUAL_MENU, "d", v.ritual_id),
+                ),
+            ]
+        )
+    rows.append([(texts.RITUAL_ADD_BUTTON, callbacks.pack(callbacks.RITUAL_MENU, "a"))])
+    return Reply(_list_text(view), keyboards.inline(rows))
+
+
+def _added(result: Added | Refusal) -> str:
+    if isinstance(result, Added):
+        return texts.ritual_added(result.label, result.waiting_for)
+    return _REFUSALS[result]
+
+
+async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async with unit_of_work(runtime(context), update, is_command=True) as (session, person):
+        view = await rituals.overview(session, person)
+    await send(update, texts.NOT_PAIRED if isinstance(view, Refusal) else _menu(view))
+
+
+async def ritual_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ritual add <kind> <HH:MM> [days] | list | pause <n> | resume <n> | delete <n>"""
+    rt = runtime(context)
+    words = command_text(update).split()
+    sub = words[0].lower() if words else ""
+    args = words[1:]
+    now = rt.clock.now()
+    async with unit_of_work(rt, update, is_command=True) as (session, person):
+        view = await rituals.overview(session, person)
+        if isinstance(view, Refusal):
+            reply: str = texts.NOT_PAIRED
+        elif sub == "list":
+            reply = _list_text(view)
+        elif sub == "add":
+            parsed = rituals.parse_add(args)
+            if isinstance(parsed, NewRitual):
+                added = await rituals.add(
+                    session, person, parsed.kind, parsed.minutes, parsed.days, now
+                )
+                reply = _added(added)
+            else:
+                reply = parsed
+        elif sub in _CHANGES:
+            number = int(args[0]) if len(args) == 1 and args[0].isdigit() else 0
+            changed = await rituals.change(session, person, now, _CHANGES[sub], number=number)
+            reply = _changed(_CHANGES[sub], changed)
+        else:
+            reply = texts.RITUAL_USAGE
+    await send(update, reply)
+
+
+_CHANGES: dict[str, Change] = {"pause": "pause", "resume": "resume", "delete": "delete"}
+_BUTTON_CHANGES: dict[str, Change] = {"p": "pause", "r": "resume", "d": "delete"}
+
+
+def _changed(what: Change, result: Changed | NoSuchNumber | Refusal) -> str:
+    if isinstance(result, NoSuchNumber):
+        return texts.ritual_number_unknown(result.count)
+    if isinstance(result, Refusal):
+        return _REFUSALS.get(result, texts.BUTTON_STALE)
+    return {
+        "pause": texts.ritual_paused,
+        "resume": texts.ritual_resumed,
+        "delete": texts.ritual_deleted,
+    }[what](result.label)
+
+
+async def menu_pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
+) -> None:
+    """⏸ / ▶ / 🗑 beside a ritual, or ➕ Add a ritual, in the /rituals menu."""
+    rt = runtime(context)
+    if pressed.action == "a":
+        await answer(update)
+        await edit_pressed(update, texts.RITUAL_PICK_KIND, keyboards.inline(rituals.kind_buttons()))
+        return
+    what = _BUTTON_CHANGES[pressed.action]
+    async with unit_of_work(rt, update) as (session, person):
+        changed = await rituals.change(session, person, rt.clock.now(), what, ritual_id=pressed.ref)
+        view = await rituals.overview(session, person)
+    if not isinstance(changed, Changed) or isinstance(view, Refusal):
+        await answer(update, texts.BUTTON_STALE)
+        return
+    await answer(update, _changed(what, changed)[:200])
+    await _edit_to(update, _menu(view))
+
+
+async def add_pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
+) -> None:
+    """The add flow: kind → time → days."""
+    rt = runtime(context)
+    refs = pressed.refs
+    if pressed.action == "x":
+        await answer(update)
+        await edit_pressed(update, texts.UNPAIR_CANCELLED)
+        return
+    if pressed.action == "k":
+        await answer(update)
+        await edit_pressed(update, texts.RITUAL_PICK_KIND, keyboards.inline(rituals.kind_buttons()))
+        return
+    if not 0 <= refs[0] < len(rituals.KINDS) or (len(refs) > 1 and not 0 <= refs[1] < 24 * 60):
+        await answer(update, texts.BUTTON_STALE)
+        return
+    if pressed.action == "t":
+        await answer(update)
+        await edit_pressed(
+            update, texts.RITUAL_PICK_TIME, keyboards.inline(rituals.time_buttons(refs[0]))
+        )
+        return
+    if pressed.action == "d":
+        await answer(update)
+        await edit_pressed(
+            update, texts.RITUAL_PICK_DAYS, keyboards.inline(rituals.day_buttons(refs[0], refs[1]))
+        )
+        return
+    kind, minutes, days = rituals.KINDS[refs[0]], refs[1], refs[2]
+    if not 0 < days < 128:
+        await answer(update, texts.BUTTON_STALE)
+        return
+    async with unit_of_work(rt, update) as (session, person):
+        result = await rituals.add(session, person, kind, minutes, days, rt.clock.now())
+    await answer(update)
+    await edit_pressed(update, _added(result))
+
+
+async def notice_pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
+) -> None:
+    """👍 Keep it / ✖ Decline on a ritual the partner added."""
+    rt = runtime(context)
+    keep = pressed.action == "k"
+    async with unit_of_work(rt, update) as (session, person):
+        result = await rituals.answer_notice(
+            session, person, pressed.ref or 0, keep, rt.clock.now()
+        )
+    if isinstance(result, Refusal):
+        await answer(update, texts.BUTTON_STALE)
+        return
+    await answer(update)
+    await edit_pressed(update, (texts.ritual_kept if keep else texts.ritual_declined)(result.label))
+
+
+async def starter_pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
+) -> None:
+    """The starter set after pairing: add at the suggested time, or pick another time."""
+    rt = runtime(context)
+    couple, *rest = pressed.refs
+    async with unit_of_work(rt, update) as (session, person):
+        own = person.couple_id == couple
+        if own and pressed.action in ("a", "t") and 0 <= rest[0] < len(rituals.STARTERS):
+            kind, minutes, days = rituals.STARTERS[rest[0]]
+            if pressed.action == "t":
+                minutes = rest[1]
+            result: Added | Refusal | None = await rituals.add(
+                session, person, kind, minutes, days, rt.clock.now()
+            )
+        else:
+            result = None
+    if not own or (pressed.action in ("a", "t", "o") and not 0 <= rest[0] < len(rituals.STARTERS)):
+        await answer(update, texts.BUTTON_STALE)
+        return
+    if pressed.action == "o":
+        await answer(update)
+        await edit_pressed(
+            update,
+            texts.STARTER_INTRO,
+            keyboards.inline(rituals.starter_time_buttons(couple, rest[0])),
+        )
+        return
+    if pressed.action == "b":
+        await answer(update)
+        await edit_pressed(
+            update, texts.STARTER_INTRO, keyboards.inline(rituals.starter_buttons(couple))
+        )
+        return
+    if isinstance(result, Added):
+        await answer(update, texts.STARTER_ADDED)
+        await send(update, _added(result))
+        if pressed.action == "t":
+            await edit_pressed(
+                update, texts.STARTER_INTRO, keyboards.inline(rituals.starter_buttons(couple))
+            )
+    elif isinstance(result, Refusal):
+        await answer(update, rejection(result) if result not in _REFUSALS else _REFUSALS[result])
+
+
+async def _edit_to(update: Update, reply: Reply) -> None:
+    markup = reply.markup if isinstance(reply.markup, InlineKeyboardMarkup) else None
+    await edit_pressed(update, reply.text, markup)
+
+
+async def date_pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
+) -> None:
+    """Planned ✓ on a date reminder."""
+    rt = runtime(context)
+    async with unit_of_work(rt, update) as (session, person):
+        result = await rituals.date_planned(session, person, pressed.ref or 0, rt.clock.now())
+    if isinstance(result, Refusal):
+        await answer(
+            update, texts.BUTTON_STALE if result is Refusal.STALE else texts.DATE_PLANNED_SELF
+        )
+        return
+    await answer(update)
+    message = update.callback_query.message if update.callback_query else None
+    reminder = getattr(message, "text", None) or ""
+    await edit_pressed(update, f"{reminder}\n{texts.DATE_PLANNED_SELF}".strip())
