@@ -51,12 +51,13 @@ class StartupError(Exception):
 
 
 def build_application(settings: Settings, token: str, rt: Runtime) -> App:
+    limiter = ResilientRateLimiter(overall_max_rate=settings.telegram_rate_limit)
     app = (
         ApplicationBuilder()
         .token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_file_url)
-        .rate_limiter(ResilientRateLimiter())
+        .rate_limiter(limiter)
         .concurrent_updates(PerPersonUpdateProcessor())
         .connection_pool_size(64)
         .connect_timeout(10)
@@ -70,7 +71,7 @@ def build_application(settings: Settings, token: str, rt: Runtime) -> App:
     app.bot_data[RUNTIME_KEY] = rt
     handlers.register(app)
     assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
-    sender = Sender(app.bot, rt.db, rt.clock, rt.node)
+    sender = Sender(app.bot, rt.db, rt.clock, rt.node, limiter)
     rt.dispatcher = Dispatcher(rt.db, sender, rt.clock, app.job_queue)
     rt.db.after_due_change = rt.wake_dispatcher
     return app

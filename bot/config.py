@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import texts
@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     telegram_api_base_url: str = OFFICIAL_API_BASE_URL
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Messages per second to Telegram, for the whole bot (Telegram's limit is about 30); 0 turns
+    # the overall limit off, e.g. for a self-hosted Bot API server.
+    telegram_rate_limit: float = Field(default=30, ge=0)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

@@ -10,12 +10,14 @@ chats, up to `CONCURRENCY` sends are in flight, under the rate limiter's overall
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from apscheduler.jobstores.base import JobLookupError
 from sqlalchemy import func, select, update
 from telegram.ext import ContextTypes, Job, JobQueue
 
@@ -67,8 +69,13 @@ class Dispatcher:
     def stop(self) -> None:
         """Take no new rows; sends already in flight finish (the JobQueue waits for them)."""
         self._stopping = True
+        self._cancel_planned()
+
+    def _cancel_planned(self) -> None:
         if self._job is not None:
-            self._job.schedule_removal()
+            # The scheduler may have fired it a moment ago (its pass has not begun yet).
+            with contextlib.suppress(JobLookupError):
+                self._job.schedule_removal()
             self._job = None
 
     def wake(self, at: datetime | None = None) -> None:
@@ -84,8 +91,7 @@ class Dispatcher:
         # already past has not run because the clock jumped (suspend, NTP, a test): replan.
         if self._job is not None and self._job_at is not None and now < self._job_at <= at:
             return
-        if self._job is not None:
-            self._job.schedule_removal()
+        self._cancel_planned()
         delay = max((at - now).total_seconds(), 0.0)
         self._job_at = at
         self._job = self._jobs.run_once(self._run, when=delay, name="dispatch")

@@ -1,12 +1,18 @@
 """PTB's AIORateLimiter (Telegram's overall budget; RetryAfter waits and retries), plus a few
 retries with backoff for network failures that certainly did not reach Telegram — for every
-Bot API call, including direct replies that do not go through the outbox."""
+Bot API call, including direct replies that do not go through the outbox.
+
+The outbox takes its budget *before* it claims a row (`reserve()`), then sends "prepaid", so a
+claimed row never waits in the limiter: a crash while waiting there could lose it (a claimed row
+is never sent twice, see docs/delivery.md). Prepaid calls are not retried here either; the
+delivery path reschedules them itself."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from telegram.error import NetworkError
@@ -17,20 +23,37 @@ from bot.delivery.errors import Failure, classify
 log = logging.getLogger(__name__)
 
 JSONDict = dict[str, Any]
+PREPAID = -1  # rate_limit_args of a call whose budget reserve() already took
 
 
 class ResilientRateLimiter(AIORateLimiter):
     def __init__(
         self,
         *,
+        overall_max_rate: float = 30,
         network_retries: int = 3,
         backoff_seconds: float = 0.5,
-        overall_max_rate: float = 30,
         max_retries: int = 3,
     ) -> None:
+        # overall_max_rate 0 switches the overall limit off (e.g. a self-hosted Bot API server).
         super().__init__(overall_max_rate=overall_max_rate, max_retries=max_retries)
         self._network_retries = network_retries
         self._backoff = backoff_seconds
+        self._resume: asyncio.TimerHandle | None = None
+
+    async def reserve(self) -> None:
+        """Take one message from the overall budget, after any flood-control pause."""
+        await self._retry_after_event.wait()
+        if self._base_limiter is not None:
+            await self._base_limiter.acquire()
+
+    def pause(self, wait: timedelta) -> None:
+        """Telegram asked everyone to wait (429): hold every call for `wait`."""
+        self._retry_after_event.clear()
+        if self._resume is not None:
+            self._resume.cancel()
+        loop = asyncio.get_running_loop()
+        self._resume = loop.call_later(wait.total_seconds(), self._retry_after_event.set)
 
     async def process_request(
         self,
@@ -41,6 +64,8 @@ class ResilientRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
+        if rate_limit_args == PREPAID:
+            return await callback(*args, **kwargs)
         attempt = 0
         while True:
             try:

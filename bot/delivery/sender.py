@@ -13,14 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from telegram.error import RetryAfter, TelegramError
+from telegram.ext import ExtBot
 
 from bot import keyboards, texts
 from bot.clock import Clock
 from bot.db import Database
 from bot.db.models import Delivery, Person
 from bot.delivery.errors import Failure, classify, retry_after
+from bot.delivery.limiter import PREPAID, ResilientRateLimiter
 from bot.services import outbox, quiet, reach
 
 log = logging.getLogger(__name__)
@@ -59,38 +63,62 @@ def markup(
 
 
 class Sender:
-    def __init__(self, bot: Bot, db: Database, clock: Clock, node: str) -> None:
+    def __init__(
+        self, bot: ExtBot[Any], db: Database, clock: Clock, node: str, limiter: ResilientRateLimiter
+    ) -> None:
         self._bot = bot
+        self._limiter = limiter
         self._db = db
         self._clock = clock
         self._node = node
         self._rng = random.Random()
 
     async def deliver(self, delivery_id: int) -> str:
-        """Send the row if it is still pending and due; returns its status afterwards."""
-        claimed = await self._claim(delivery_id)
-        if isinstance(claimed, str):
-            return claimed
-        try:
-            message = await self._bot.send_message(
-                chat_id=claimed.chat_id,
-                text=claimed.payload["text"],
-                reply_markup=markup(claimed.payload),
-                disable_notification=bool(claimed.payload.get("silent", False)),
-            )
-        except TelegramError as exc:
-            return await self._record_failure(claimed, exc)
+        """Send the row if it is still pending and due; returns its status afterwards.
+
+        In order: the rate budget; the checks (expired? quiet hours?); then the claim — one
+        conditional UPDATE, committed on a connection that stays checked out — and at once the
+        HTTP call. Nothing waits between the claim and the request leaving the process, which
+        is the only moment a crash could lose a message (docs/delivery.md)."""
+        await self._limiter.reserve()
+        checked = await self._check(delivery_id)
+        if isinstance(checked, str):
+            return checked
+        async with self._db.engine.connect() as connection:
+            claimed = await self._claim(connection, delivery_id, checked)
+            if claimed is None:
+                return SKIPPED
+            try:
+                message = await self._bot.send_message(
+                    chat_id=claimed.chat_id,
+                    text=claimed.payload["text"],
+                    reply_markup=markup(claimed.payload),
+                    disable_notification=bool(claimed.payload.get("silent", False)),
+                    rate_limit_args=PREPAID,
+                )
+            except TelegramError as exc:
+                failure: TelegramError | None = exc
+            else:
+                failure = None
+        if failure is not None:
+            return await self._record_failure(claimed, failure)
         async with self._db.transaction() as session:
-            row = await session.get(Delivery, claimed.id, with_for_update=True)
-            if row is not None:  # gone if the couple unpaired meanwhile; it was sent, though
-                row.status = SENT
-                row.sent_at = self._clock.now()
-                row.message_id = message.message_id
-                row.payload = None
-                row.claimed_until = None
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id == claimed.id)
+                .values(
+                    status=SENT,
+                    sent_at=self._clock.now(),
+                    message_id=message.message_id,
+                    payload=None,
+                    claimed_until=None,
+                )
+            )
         return SENT
 
-    async def _claim(self, delivery_id: int) -> Claimed | str:
+    async def _check(self, delivery_id: int) -> bool | str:
+        """Whether the row may go now (True: with sound, False: silently), or its status if not:
+        expired rows are skipped, rituals in the recipient's quiet hours wait for their end."""
         now = self._clock.now()
         async with self._db.transaction() as session:
             row = await session.get(
@@ -105,24 +133,42 @@ class Sender:
                 row.payload = None
                 return SKIPPED
             recipient = await session.get(Person, row.recipient_id)
-            in_quiet = recipient is not None and quiet.quiet_now(recipient, now)
-            if in_quiet and row.ritual_id is not None:
-                # Rituals never arrive in quiet hours: wait for their end, within the grace.
-                assert recipient is not None
-                until = quiet.quiet_until(recipient, now)
-                if until is not None and (row.expires_at is None or until <= row.expires_at):
-                    row.due_at = until
-                    return PENDING
-                row.status = SKIPPED
-                row.payload = None
-                return SKIPPED
-            row.status = SENDING
-            row.attempts += 1
-            row.claimed_by = self._node
-            row.claimed_until = now + LEASE
-            # Relayed messages still arrive in quiet hours, without sound.
-            payload = dict(row.payload or {}) | ({"silent": True} if in_quiet else {})
-            return Claimed(row.id, row.chat_id, payload)
+            if recipient is None or not quiet.quiet_now(recipient, now):
+                return True
+            if row.ritual_id is None:
+                return False  # relayed messages still arrive in quiet hours, without sound
+            until = quiet.quiet_until(recipient, now)
+            if until is not None and (row.expires_at is None or until <= row.expires_at):
+                row.due_at = until  # rituals never arrive in quiet hours: they wait
+                return PENDING
+            row.status = SKIPPED
+            row.payload = None
+            return SKIPPED
+
+    async def _claim(
+        self, connection: AsyncConnection, delivery_id: int, with_sound: bool
+    ) -> Claimed | None:
+        """pending → sending, only if still pending: two dispatchers, or two replicas, cannot
+        both win. Committed before returning; the connection stays checked out."""
+        now = self._clock.now()
+        async with connection.begin():
+            row = (
+                await connection.execute(
+                    update(Delivery)
+                    .where(Delivery.id == delivery_id, Delivery.status == PENDING)
+                    .values(
+                        status=SENDING,
+                        attempts=Delivery.attempts + 1,
+                        claimed_by=self._node,
+                        claimed_until=now + LEASE,
+                    )
+                    .returning(Delivery.chat_id, Delivery.payload)
+                )
+            ).first()
+        if row is None:
+            return None
+        payload = dict(row.payload or {}) | ({} if with_sound else {"silent": True})
+        return Claimed(delivery_id, row.chat_id, payload)
 
     async def _record_failure(self, claimed: Claimed, exc: TelegramError) -> str:
         failure = classify(exc)
@@ -135,11 +181,11 @@ class Sender:
             row.claimed_until = None
             row.error = f"{type(exc).__name__}: {exc}"[:200]
             if failure in (Failure.RETRY, Failure.RATE_LIMITED):
-                wait = (
-                    retry_after(exc)
-                    if isinstance(exc, RetryAfter)
-                    else backoff(row.attempts, self._rng)
-                )
+                if isinstance(exc, RetryAfter):
+                    wait = retry_after(exc)
+                    self._limiter.pause(wait)  # Telegram's pause holds every call
+                else:
+                    wait = backoff(row.attempts, self._rng)
                 retry_at = now + wait
                 if row.attempts < MAX_ATTEMPTS and (
                     row.expires_at is None or retry_at <= row.expires_at

@@ -4,18 +4,21 @@
 - server_error: 500/502 from Telegram's front end; nothing was sent.
 - drop: the connection closes before a response (a reset keep-alive); nothing was sent.
 - slow: the message IS sent, but the answer comes later than the client waits (read timeout).
+- hold: the message IS sent, and the answer never comes until `release()` — so a test can kill
+  the bot between Telegram accepting a message and the bot recording that it did.
 - blocked: 403 "bot was blocked by the user".
 - chat_not_found: 400 "chat not found".
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("retry_after", "server_error", "drop", "slow", "blocked", "chat_not_found")
+KINDS = ("retry_after", "server_error", "drop", "slow", "hold", "blocked", "chat_not_found")
 
 
 @dataclass(frozen=True)
@@ -38,10 +41,20 @@ class FaultPlan:
     kinds: tuple[str, ...] = ("retry_after", "server_error", "drop")
     seed: int = 1
     only_chat: int | None = None
+    hold_calls: frozenset[int] = frozenset()  # hold the Nth matching call (1-based), each once
     injected: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
+        self.held = asyncio.Event()  # set when a "hold" fault has delivered its message
+        self.released = asyncio.Event()
+        self.calls = 0
+
+    def release(self) -> None:
+        """Let held answers go (their client is usually gone by then), and arm the next hold."""
+        self.released.set()
+        self.released = asyncio.Event()
+        self.held = asyncio.Event()
 
     def pick(self, method: str, params: dict[str, Any]) -> Fault | None:
         if method.lower() not in self.methods:
@@ -49,7 +62,10 @@ class FaultPlan:
         if self.only_chat is not None and str(params.get("chat_id")) != str(self.only_chat):
             return None
         fault: Fault | None = None
-        if self.script:
+        self.calls += 1
+        if self.calls in self.hold_calls:
+            fault = Fault("hold")
+        elif self.script:
             fault = self.script.pop(0)
         elif self.rate and self._rng.random() < self.rate:
             fault = Fault(

@@ -271,6 +271,8 @@ class FakeTelegram:
 
     async def stop(self) -> None:
         self._closing = True
+        if self.faults is not None:
+            self.faults.release()
         for bot in self.bots.values():
             if bot.poller is not None and not bot.poller.done():
                 bot.poller.set_result(None)
@@ -436,6 +438,13 @@ class FakeTelegram:
             assert request.transport is not None
             request.transport.close()
             return web.Response()
+        if fault.kind == "hold":
+            result = await handler(bot, params)
+            assert self.faults is not None
+            released = self.faults.released
+            self.faults.held.set()
+            await released.wait()
+            return web.json_response({"ok": True, "result": result})
         if fault.kind == "slow":
             # Telegram acted on the request, but answered later than the client waited.
             result = await handler(bot, params)

@@ -1,0 +1,130 @@
+"""Steady as a real process (`python -m bot`), for tests that kill it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from bot.db import Database
+from bot.db.models import Couple, Delivery, RitualSlot
+from bot.services import people, rituals
+from bot.services.schedule import EVERY_DAY
+from tests.faketelegram import FakeTelegram, FakeUser
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bot_env(telegram: FakeTelegram, database_url: str, **extra: str) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "LOG_"))
+    }
+    env.update(
+        TELEGRAM_BOT_TOKEN=telegram.token,
+        TELEGRAM_API_BASE_URL=telegram.base_url,
+        DATABASE_URL=database_url,
+        LOG_LEVEL="WARNING",
+        **extra,
+    )
+    return env
+
+
+@dataclass
+class BotProcess:
+    process: asyncio.subprocess.Process
+
+    @classmethod
+    async def start(cls, env: dict[str, str], cwd: Path) -> BotProcess:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=cwd,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        return cls(process)
+
+    async def kill(self) -> None:
+        """SIGKILL: no cleanup of any kind, as in a power cut or an OOM kill."""
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+
+    async def terminate(self, timeout: float = 10) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(self.process.wait(), timeout)
+        return self.process.returncode or 0
+
+
+async def seed_checkins(
+    telegram: FakeTelegram, database_url: str, couples: int, due: datetime, now: datetime
+) -> list[FakeUser]:
+    """`couples` couples in UTC with a daily check-in whose next occurrence is `due` for both
+    partners. Returns the people, who have all pressed Start."""
+    db = Database(database_url)
+    users: list[FakeUser] = []
+    async with db.transaction() as session:
+        for i in range(couples):
+            pair = [telegram.user(f"A{i}"), telegram.user(f"B{i}")]
+            couple = Couple(created_at=now)
+            session.add(couple)
+            await session.flush()
+            members = []
+            for user in pair:
+                user.chat.started = True
+                person = await people.touch(
+                    session,
+                    telegram_id=user.id,
+                    chat_id=user.id,
+                    first_name=user.first_name,
+                    now=now,
+                )
+                person.timezone = "UTC"
+                person.couple_id = couple.id
+                members.append(person)
+            await session.flush()
+            added = await rituals.add(session, members[0], "checkin", 12 * 60, EVERY_DAY, now)
+            assert isinstance(added, rituals.Added)
+            users += pair
+        # Only the check-ins matter here: the notices of "a ritual was added" count as sent.
+        await session.execute(update(Delivery).values(status="sent", payload=None))
+        await session.execute(update(RitualSlot).values(next_due_at=due))
+    await db.dispose()
+    return users
+
+
+async def statuses(database_url: str) -> dict[str, int]:
+    db = Database(database_url)
+    async with db.transaction() as session:
+        rows = await session.execute(select(Delivery.status).where(Delivery.ritual_id.is_not(None)))
+        counts: dict[str, int] = {}
+        for (status,) in rows:
+            counts[status] = counts.get(status, 0) + 1
+    await db.dispose()
+    return counts
+
+
+def prompts(user: FakeUser) -> int:
+    return sum(1 for m in user.inbox if m.shown == "How are you feeling?")
+
+
+async def wait_until(predicate: object, timeout: float, what: str) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():  # type: ignore[operator]
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def soon(seconds: float = 1.0) -> datetime:
+    from datetime import UTC
+
+    return datetime.now(UTC) + timedelta(seconds=seconds)

@@ -1,0 +1,81 @@
+"""Crash safety: the bot as a real process, killed with SIGKILL at the worst moments. After a
+restart no occurrence is sent twice and none is lost."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.faketelegram import FakeTelegram, Fault, FaultPlan
+from tests.processes import BotProcess, bot_env, prompts, seed_checkins, soon, statuses, wait_until
+
+pytestmark = pytest.mark.slow
+
+
+async def test_killed_between_telegram_accepting_and_recording_nothing_is_sent_twice(
+    telegram: FakeTelegram, database_url: str, tmp_path: Path
+) -> None:
+    people = await seed_checkins(telegram, database_url, 1, soon(), datetime.now(UTC))
+    alex, sam = people
+    # Alex's check-in reaches Telegram, but the answer never gets back to the bot.
+    telegram.faults = FaultPlan(script=[Fault("hold")], only_chat=alex.id)
+    env = bot_env(telegram, database_url)
+    first = await BotProcess.start(env, tmp_path)
+    await asyncio.wait_for(telegram.faults.held.wait(), 30)
+    await first.kill()
+    telegram.faults.release()
+    assert prompts(alex) == 1
+
+    second = await BotProcess.start(env, tmp_path)
+    await wait_until(lambda: prompts(sam) == 1, 30, "Sam's check-in")
+    await asyncio.sleep(2)  # time enough for a duplicate, if there were going to be one
+    assert await second.terminate() == 0
+    assert (prompts(alex), prompts(sam)) == (1, 1)
+    # Alex's stays unconfirmed ("sending" until its lease ends, then "uncertain"), never resent.
+    assert set(await statuses(database_url)) <= {"sent", "sending"}
+
+
+async def test_killed_between_recording_an_occurrence_and_sending_it_nothing_is_lost(
+    telegram: FakeTelegram, database_url: str, tmp_path: Path
+) -> None:
+    # Thirty check-ins are written to the outbox at once; the first send hangs, and the bot is
+    # killed while the rest are recorded but not yet sent.
+    people = await seed_checkins(telegram, database_url, 15, soon(), datetime.now(UTC))
+    telegram.faults = FaultPlan(script=[Fault("hold")])
+    env = bot_env(telegram, database_url, TELEGRAM_RATE_LIMIT="2")
+    first = await BotProcess.start(env, tmp_path)
+    await asyncio.wait_for(telegram.faults.held.wait(), 30)
+    pending = (await statuses(database_url)).get("pending", 0)
+    await first.kill()
+    telegram.faults.release()
+    assert pending > 0, "the kill was meant to land while occurrences were recorded, unsent"
+
+    second = await BotProcess.start(bot_env(telegram, database_url), tmp_path)
+    await wait_until(lambda: all(prompts(p) == 1 for p in people), 60, "every check-in")
+    await asyncio.sleep(1)
+    assert await second.terminate() == 0
+    assert [prompts(p) for p in people] == [1] * len(people)
+
+
+async def test_killed_again_and_again_mid_burst_every_checkin_arrives_once(
+    telegram: FakeTelegram, database_url: str, tmp_path: Path
+) -> None:
+    """80 check-ins due at once; the bot is killed three times mid-burst — each time just as
+    Telegram has accepted one more message and before the bot could record it — and
+    restarted. (bench/crashes.py kills at truly random moments and reports the figures.)"""
+    people = await seed_checkins(telegram, database_url, 40, soon(), datetime.now(UTC))
+    telegram.faults = FaultPlan(hold_calls=frozenset({15, 40, 65}))
+    env = bot_env(telegram, database_url)
+    for _ in range(3):
+        process = await BotProcess.start(env, tmp_path)
+        await asyncio.wait_for(telegram.faults.held.wait(), 60)
+        await process.kill()
+        telegram.faults.release()
+    last = await BotProcess.start(env, tmp_path)
+    await wait_until(lambda: all(prompts(p) >= 1 for p in people), 60, "every check-in")
+    await asyncio.sleep(1)
+    assert await last.terminate() == 0
+    assert [prompts(p) for p in people] == [1] * len(people)
