@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: run test demo lint typecheck unit migrate clean
+.PHONY: run test demo lint typecheck unit migrate clean bench bench-startup bench-throughput bench-lateness
 
 # A stamp per install flavour, rebuilt when the dependency list changes.
 $(VENV)/.run-installed: pyproject.toml constraints.txt
@@ -32,7 +32,7 @@ test: $(VENV)/.dev-installed lint typecheck unit
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check bot jobs migrations tests
+	$(VENV)/bin/ruff format --check bot jobs migrations tests bench
 
 typecheck: $(VENV)/.dev-installed
 	$(VENV)/bin/mypy
@@ -43,6 +43,18 @@ unit: $(VENV)/.dev-installed
 ## Play a scripted conversation between two partners against the local Telegram emulator
 demo: $(VENV)/.dev-installed
 	$(PY) -m tests.demo
+
+## Benchmarks (run by hand; they print their figures — see docs/performance.md)
+bench: bench-startup bench-throughput bench-lateness
+
+bench-startup: $(VENV)/.dev-installed
+	$(PY) -m bench.startup 100000
+
+bench-throughput: $(VENV)/.dev-installed
+	$(PY) -m bench.throughput 4000 5
+
+bench-lateness: $(VENV)/.dev-installed
+	$(PY) -m bench.lateness 200 60
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder, ExtBot
+from telegram.request import HTTPXRequest
 
 from bot import handlers, texts
 from bot.clock import Clock, SystemClock
@@ -26,6 +28,7 @@ from bot.delivery.limiter import ResilientRateLimiter
 from bot.delivery.sender import Sender
 from bot.runtime import RUNTIME_KEY, Runtime
 from bot.updates import PerPersonUpdateProcessor
+from jobs.dispatcher import CONCURRENCY as DELIVERY_LANES
 from jobs.dispatcher import Dispatcher
 
 log = logging.getLogger(__name__)
@@ -59,7 +62,7 @@ def build_application(settings: Settings, token: str, rt: Runtime) -> App:
         .base_file_url(settings.telegram_api_file_url)
         .rate_limiter(limiter)
         .concurrent_updates(PerPersonUpdateProcessor())
-        .connection_pool_size(64)
+        .connection_pool_size(32)
         .connect_timeout(10)
         .read_timeout(15)
         .write_timeout(15)
@@ -71,8 +74,25 @@ def build_application(settings: Settings, token: str, rt: Runtime) -> App:
     app.bot_data[RUNTIME_KEY] = rt
     handlers.register(app)
     assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
-    sender = Sender(app.bot, rt.db, rt.clock, rt.node, limiter)
-    rt.dispatcher = Dispatcher(rt.db, sender, rt.clock, app.job_queue)
+    # The delivery path has a bot of its own with a small connection pool, one connection per
+    # lane: replies to people's taps never wait behind a burst, and a burst does not pay for a
+    # large pool on every request.
+    delivery_bot: ExtBot[Any] = ExtBot(
+        token,
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_api_file_url,
+        rate_limiter=limiter,
+        request=HTTPXRequest(
+            connection_pool_size=DELIVERY_LANES + 1,
+            connect_timeout=10,
+            read_timeout=15,
+            write_timeout=15,
+            pool_timeout=5,
+        ),
+    )
+    rt.delivery_bot = delivery_bot
+    sender = Sender(delivery_bot, rt.db, rt.clock, rt.node, limiter)
+    rt.dispatcher = Dispatcher(rt.db, sender, limiter, rt.clock, app.job_queue)
     rt.db.after_due_change = rt.wake_dispatcher
     return app
 
@@ -109,6 +129,12 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+# aiosqlite runs SQLite in a thread; each result is handed back to the event loop under the GIL.
+# With Python's default 5 ms switch interval a busy loop makes every hand-back wait; 0.5 ms keeps
+# database round trips short without measurable cost elsewhere (bench/throughput.py).
+GIL_SWITCH_INTERVAL = 0.0005
+
+
 async def serve(
     settings: Settings,
     *,
@@ -121,6 +147,7 @@ async def serve(
     gracefully: stop taking updates, finish the ones being handled and the deliveries in
     flight, close the database."""
     token = settings.require_token()
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     db = Database(settings.database_url)
     rt = Runtime(settings=settings, db=db, clock=clock or SystemClock())
     app = build_application(settings, token, rt)
@@ -130,6 +157,7 @@ async def serve(
     started = False
     try:
         await _initialize(app)  # getMe: a rejected token stops here, before anything else
+        await rt.delivery_bot.initialize()
         await _migrate(settings.database_url)
         if app.post_init:
             await app.post_init(app)
@@ -157,6 +185,7 @@ async def serve(
         if app.running:
             await app.stop()
         await app.shutdown()
+        await rt.delivery_bot.shutdown()
         await db.dispose()
         if started:
             log.info("Steady stopped")

@@ -7,7 +7,7 @@ import random
 import socket
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from telegram.ext import ContextTypes
 
@@ -16,6 +16,8 @@ from bot.config import Settings
 from bot.db import Database
 
 if TYPE_CHECKING:
+    from telegram.ext import ExtBot
+
     from jobs.dispatcher import Dispatcher
 
 RUNTIME_KEY = "steady.runtime"
@@ -35,6 +37,7 @@ class Runtime:
     rng: random.Random = field(default_factory=random.Random)
     bot_username: str = ""
     dispatcher: Dispatcher | None = None
+    delivery_bot: ExtBot[Any] = field(init=False)
 
     def wake_dispatcher(self) -> None:
         if self.dispatcher is not None:

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,14 +23,21 @@ from telegram.ext import ContextTypes, Job, JobQueue
 from bot.clock import Clock
 from bot.db import Database
 from bot.db.models import Delivery
+from bot.delivery.limiter import ResilientRateLimiter
 from bot.delivery.sender import PENDING, SENDING, UNCERTAIN, Sender
 from bot.services import rituals
 
 log = logging.getLogger(__name__)
 
-BATCH = 200
+BATCH = 500
 MATERIALIZE_BATCH = 200
-CONCURRENCY = 16
+# Rows claimed together. Under Telegram's rate limit every row is claimed on its own, which keeps
+# the moment between a claim and its request as short as it can be; only with the limit off (a
+# self-hosted Bot API server) do bursts go in groups, which is what makes them fast (the group is
+# then sent in order on one connection: httpcore's cost per request grows with open connections,
+# bench/throughput.py).
+GROUP_UNLIMITED = 16
+CONCURRENCY = 3  # lanes: groups in flight, each sending one request at a time
 CHAT_SPACING = 1.0  # seconds between two messages to one chat
 
 
@@ -40,11 +46,14 @@ class Dispatcher:
         self,
         db: Database,
         sender: Sender,
+        limiter: ResilientRateLimiter,
         clock: Clock,
         job_queue: JobQueue[Any],
         chat_spacing: float = CHAT_SPACING,
     ) -> None:
         self.chat_spacing = chat_spacing
+        self._limiter = limiter
+        self._group = GROUP_UNLIMITED if limiter.unlimited else 1
         self._db = db
         self._sender = sender
         self._clock = clock
@@ -167,23 +176,45 @@ class Dispatcher:
         return min((t for t in (delivery, slot) if t is not None), default=None)
 
     async def _send(self, due: list[tuple[int, int]]) -> None:
-        by_chat: dict[int, list[int]] = defaultdict(list)
+        """One round: the first due row of each chat that may hear from us again, in due order,
+        in groups — each group's budget reserved before it is claimed."""
+        now = time.monotonic()
+        picked: list[tuple[int, int]] = []
+        chats: set[int] = set()
         for delivery_id, chat_id in due:
-            by_chat[chat_id].append(delivery_id)
-        await asyncio.gather(*(self._send_chat(chat, ids) for chat, ids in by_chat.items()))
+            if chat_id in chats:
+                continue  # one at a time per chat: the next waits for a later round
+            chats.add(chat_id)
+            if self._last_sent.get(chat_id, -CHAT_SPACING) + self.chat_spacing <= now:
+                picked.append((delivery_id, chat_id))
+        if not picked:
+            # Every due row's chat heard from us a moment ago: wait for the first to be free.
+            ready = min(self._last_sent.get(c, now) + self.chat_spacing for c in chats)
+            await asyncio.sleep(max(ready - now, 0.001))
+            return
+        groups: list[asyncio.Task[None]] = []
+        index = 0
+        while index < len(picked) and not self._stopping:
+            await self._limiter.reserve()  # waits here, not while holding a claimed row
+            group = [picked[index]]
+            index += 1
+            while index < len(picked) and len(group) < self._group and self._limiter.has_budget():
+                await self._limiter.reserve()
+                group.append(picked[index])
+                index += 1
+            await self._slots.acquire()
+            groups.append(asyncio.create_task(self._deliver(group)))
+        await asyncio.gather(*groups)
 
-    async def _send_chat(self, chat_id: int, ids: list[int]) -> None:
-        for delivery_id in ids:
-            if self._stopping:
-                return
-            wait = self._last_sent.get(chat_id, 0.0) + self.chat_spacing - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            async with self._slots:
-                try:
-                    status = await self._sender.deliver(delivery_id)
-                except Exception:
-                    log.exception("delivery %s crashed; it stays for the next pass", delivery_id)
-                    continue
-            if status != PENDING:
-                self._last_sent[chat_id] = time.monotonic()
+    async def _deliver(self, group: list[tuple[int, int]]) -> None:
+        try:
+            statuses = await self._sender.deliver_many([d for d, _ in group])
+        except Exception:
+            log.exception("a delivery group crashed; its rows stay for the next pass")
+            return
+        finally:
+            self._slots.release()
+        sent_at = time.monotonic()
+        for delivery_id, chat_id in group:
+            if statuses.get(delivery_id) not in (PENDING, None):
+                self._last_sent[chat_id] = sent_at

@@ -30,8 +30,8 @@ def bot_env(telegram: FakeTelegram, database_url: str, **extra: str) -> dict[str
         TELEGRAM_API_BASE_URL=telegram.base_url,
         DATABASE_URL=database_url,
         LOG_LEVEL="WARNING",
-        **extra,
     )
+    env.update(extra)
     return env
 
 

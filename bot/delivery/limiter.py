@@ -47,6 +47,16 @@ class ResilientRateLimiter(AIORateLimiter):
         if self._base_limiter is not None:
             await self._base_limiter.acquire()
 
+    @property
+    def unlimited(self) -> bool:
+        return self._base_limiter is None
+
+    def has_budget(self) -> bool:
+        """Whether reserve() would return at once."""
+        if not self._retry_after_event.is_set():
+            return False
+        return self._base_limiter is None or self._base_limiter.has_capacity()
+
     def pause(self, wait: timedelta) -> None:
         """Telegram asked everyone to wait (429): hold every call for `wait`."""
         self._retry_after_event.clear()

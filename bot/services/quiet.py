@@ -45,15 +45,24 @@ async def set_quiet(session: AsyncSession, person: Person, text: str) -> QuietSe
     return QuietSet(format_time(start), format_time(end))
 
 
+def in_window(now: datetime, start: int | None, end: int | None, zone: str | None) -> bool:
+    """Whether `now` falls in quiet hours start–end in `zone` (none without a zone)."""
+    return zone is not None and in_quiet_hours(now, start, end, zone)
+
+
+def window_ends(
+    now: datetime, start: int | None, end: int | None, zone: str | None
+) -> datetime | None:
+    """When the quiet hours `now` falls in end, if it falls in them."""
+    if not in_window(now, start, end, zone) or end is None or zone is None:
+        return None
+    return quiet_ends(now, end, zone)
+
+
 def quiet_now(person: Person, now: datetime) -> bool:
-    if person.timezone is None:
-        return False
-    return in_quiet_hours(now, person.quiet_start, person.quiet_end, person.timezone)
+    return in_window(now, person.quiet_start, person.quiet_end, person.timezone)
 
 
 def quiet_until(person: Person, now: datetime) -> datetime | None:
     """When the current quiet hours end, if the person is in them now."""
-    if not quiet_now(person, now):
-        return None
-    assert person.timezone is not None and person.quiet_end is not None
-    return quiet_ends(now, person.quiet_end, person.timezone)
+    return window_ends(now, person.quiet_start, person.quiet_end, person.timezone)

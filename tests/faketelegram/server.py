@@ -128,9 +128,13 @@ class Chat:
     started: bool = False
     blocked: bool = False
 
+    @property
+    def id(self) -> int:
+        return self.group_id if self.group_id is not None else self.user.id
+
     def add(self, **kwargs: Any) -> Message:
         message = Message(
-            message_id=self.next_message_id, chat_id=self.user.id, date=int(time.time()), **kwargs
+            message_id=self.next_message_id, chat_id=self.id, date=int(time.time()), **kwargs
         )
         self.next_message_id += 1
         self.messages.append(message)
@@ -145,11 +149,13 @@ class Chat:
 
 @dataclass
 class TranscriptLine:
-    at: float
+    at: float  # monotonic
     who: str
     kind: str  # said, bot, edit, press, answer
     text: str
     buttons: list[str] = field(default_factory=list)
+    wall: float = field(default_factory=time.time)  # when it happened, for lateness figures
+    chat_id: int = 0
 
 
 @dataclass
@@ -633,7 +639,12 @@ class FakeTelegram:
     def _record(self, chat: Chat, kind: str, message: Message) -> None:
         self.transcript.append(
             TranscriptLine(
-                time.monotonic(), chat.user.first_name, kind, message.shown, message.buttons
+                time.monotonic(),
+                chat.user.first_name,
+                kind,
+                message.shown,
+                message.buttons,
+                chat_id=chat.id,
             )
         )
 
