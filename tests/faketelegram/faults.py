@@ -42,6 +42,9 @@ class FaultPlan:
     seed: int = 1
     only_chat: int | None = None
     hold_calls: frozenset[int] = frozenset()  # hold the Nth matching call (1-based), each once
+    # Once a call is held, hold every later call too until release(): a test that then waits a
+    # moment knows every message the bot had claimed has reached "Telegram".
+    hold_spell: bool = False
     injected: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
@@ -63,7 +66,7 @@ class FaultPlan:
             return None
         fault: Fault | None = None
         self.calls += 1
-        if self.calls in self.hold_calls:
+        if self.calls in self.hold_calls or (self.hold_spell and self.held.is_set()):
             fault = Fault("hold")
         elif self.script:
             fault = self.script.pop(0)
