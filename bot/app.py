@@ -8,6 +8,7 @@ the stop signal — which is what lets tests run the real bot in-process with a 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sys
 from collections.abc import Callable
@@ -24,9 +25,11 @@ from bot import handlers, texts
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database, migrate
+from bot.db.models import Person
 from bot.delivery.limiter import ResilientRateLimiter
 from bot.delivery.sender import Sender
 from bot.runtime import RUNTIME_KEY, Runtime
+from bot.services import insights, rituals
 from bot.updates import PerPersonUpdateProcessor
 from jobs.dispatcher import CONCURRENCY as DELIVERY_LANES
 from jobs.dispatcher import Dispatcher
@@ -92,6 +95,7 @@ def build_application(settings: Settings, token: str, rt: Runtime) -> App:
     )
     rt.delivery_bot = delivery_bot
     sender = Sender(delivery_bot, rt.db, rt.clock, rt.node, limiter)
+    sender.renderers["insights"] = functools.partial(_draw_insights, rt)
     rt.dispatcher = Dispatcher(rt.db, sender, limiter, rt.clock, app.job_queue)
     rt.db.after_due_change = rt.wake_dispatcher
     return app
@@ -159,6 +163,7 @@ async def serve(
         await _initialize(app)  # getMe: a rejected token stops here, before anything else
         await rt.delivery_bot.initialize()
         await _migrate(settings.database_url)
+        await _upkeep(rt)
         if app.post_init:
             await app.post_init(app)
         await updater.start_polling(
@@ -189,6 +194,24 @@ async def serve(
         await db.dispose()
         if started:
             log.info("Steady stopped")
+
+
+async def _upkeep(rt: Runtime) -> None:
+    """Data every couple should have, for couples paired before it existed (the hidden digest
+    ritual); a no-op once done."""
+    async with rt.db.transaction() as session:
+        for person in await rituals.couples_without_digest(session):
+            await rituals.ensure_digest(session, person, rt.clock.now())
+
+
+async def _draw_insights(rt: Runtime, spec: dict[str, Any]) -> bytes:
+    """The weekly picture for a digest, drawn as it is sent (Sender.renderers)."""
+    async with rt.db.transaction() as session:
+        person = await session.get(Person, int(spec["person"]))
+        picture = await insights.gather(session, person, rt.clock.now()) if person else None
+    if picture is None:
+        raise LookupError("no couple to draw")
+    return await insights.render(picture)
 
 
 async def _migrate(url: str) -> None:

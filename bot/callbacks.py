@@ -30,6 +30,15 @@ NUDGE = "nd"  # at nudge time: s:<occurrence>:<note>, d:<occurrence>:<default>, 
 CHECKIN = "ci"  # m:<occurrence>:<mood>, n:<check-in> (add a few words)
 DATE = "dt"  # p:<occurrence> (planned)
 QUICK_NOTE = "qn"  # x:<note> — remove one of your one-tap notes
+AGREEMENT = "ag"  # a(gree) d(ecline) a proposed safe word or balance — agreement id
+PAUSE = "pz"  # s:<length> start a pause; e:<pause>:<length> extend it once
+BREATHE = "br"  # g(o); x:<session> stop; y / n — "a little steadier?"
+GROUND = "gr"  # n:<step> the next step of 5-4-3-2-1
+BALANCE = "bl"  # b:<delivery> breathe first, s:<delivery> just the words; d — suggest default
+JOURNAL = "jr"  # pg:<couple>:<page> another page; ph:<couple>:<page> its photos
+TRIGGER = "tg"  # f:<trigger>:<feeling>, n:<trigger>:<need>, s(hare) t(alk) p(rivate):<trigger>
+AWAY = "aw"  # y:<delivery> — "I'd like that" on a reconnect prompt
+REVIEW = "rv"  # k(eep) c(hange) — the delivery of the review
 
 # How many ids each action carries; anything else is not one of ours.
 SHAPES: dict[str, dict[str, int]] = {
@@ -48,6 +57,15 @@ SHAPES: dict[str, dict[str, int]] = {
     CHECKIN: {"m": 2, "n": 1},
     DATE: {"p": 1},
     QUICK_NOTE: {"x": 1},
+    AGREEMENT: {"a": 1, "d": 1},
+    PAUSE: {"s": 1, "e": 2},
+    BREATHE: {"g": 0, "x": 1, "y": 0, "n": 0},
+    GROUND: {"n": 1},
+    BALANCE: {"b": 1, "s": 1, "d": 0},
+    JOURNAL: {"pg": 2, "ph": 2},
+    TRIGGER: {"f": 2, "n": 2, "s": 1, "t": 1, "p": 1},
+    AWAY: {"y": 1},
+    REVIEW: {"k": 1, "c": 1},
 }
 
 _SHAPE = re.compile(r"^([a-z]{2}):([a-z]{1,4})((?::\d{1,10}){0,3})$")

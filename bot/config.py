@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     # Messages per second to Telegram, for the whole bot (Telegram's limit is about 30); 0 turns
     # the overall limit off, e.g. for a self-hosted Bot API server.
     telegram_rate_limit: float = Field(default=30, ge=0)
+    # Seconds of each step of /breathe (in, hold, out, hold). Box breathing is 4; tests go faster.
+    breathe_seconds: float = Field(default=4, gt=0, le=10)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

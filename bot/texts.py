@@ -55,6 +55,22 @@ COMMANDS: list[tuple[str, str]] = [
     ("status", "Both your local times, quiet hours and rituals"),
     ("notes", "Your one-tap notes for nudges"),
     ("note", "Write a note now; it arrives at your next nudge time"),
+    ("pause", "Take a moment: your partner is told when you'll be back"),
+    ("resume", "End your moment early"),
+    ("safeword", "Agree a safe word that starts a pause"),
+    ("breathe", "Guided box breathing"),
+    ("ground", "The 5-4-3-2-1 grounding exercise"),
+    ("busy", "Say you're busy until a time (e.g. /busy 17:00 work)"),
+    ("available", "Clear busy"),
+    ("journal", "Add a moment to your shared journal, or see it"),
+    ("appreciate", "Add an appreciation of your partner to the journal"),
+    ("trigger", "Log a moment that set off a fear (private)"),
+    ("triggers", "Your own log of those moments"),
+    ("away", "Time apart until a date (e.g. /away 2026-12-24)"),
+    ("back", "End time apart early"),
+    ("balance", "A gentle balance for reassurance requests, if you both agree"),
+    ("insights", "A picture of your last 8 weeks"),
+    ("support", "Where to find professional help"),
     ("unpair", "End the pairing"),
     ("cancel", "Stop what you're in the middle of"),
     ("help", "This list"),
@@ -71,7 +87,9 @@ BOT_SHORT_DESCRIPTION = "Agreed words at one tap, for two partners. Start with /
 def help_text() -> str:
     lines = ["Here's what I can do:"]
     lines += [f"/{name} — {description}" for name, description in COMMANDS]
-    lines.append(f"\nOnce you're paired, the {REASSURE_BUTTON} button stays under the text box.")
+    lines.append(
+        f"\nOnce you're paired, {REASSURE_BUTTON} and {MOMENT_BUTTON} stay under the text box."
+    )
     return "\n".join(lines)
 
 
@@ -704,6 +722,448 @@ def partner_unreachable(name: str) -> str:
 
 def partner_reachable(name: str) -> str:
     return f"{name} is back in Steady, so their rituals are on again."
+
+
+# --- the practices: safe word and pause ------------------------------------------------------
+
+MOMENT_BUTTON = "⏸ I need a moment"
+BREATHE_BUTTON = "🌬 Breathe with me"
+RESUME_BUTTON_LABEL = "▶ I'm back"
+SAFEWORD_MAX_CHARS = 32
+SAFEWORD_USAGE = (
+    "Send /safeword and a word you both will recognise, for example /safeword pineapple. Your "
+    "partner agrees first; after that, sending the word alone starts a pause."
+)
+SAFEWORD_BAD = (
+    "A safe word is one to three plain words, up to 32 characters, for example /safeword pineapple."
+)
+SAFEWORD_NONE = "You don't have a safe word yet. " + SAFEWORD_USAGE
+SAFEWORD_OFF = "The safe word is off. /pause still works whenever you need a moment."
+SAFEWORD_NOTHING_TO_CLEAR = "There's no safe word to turn off."
+
+
+def safeword_current(word: str) -> str:
+    return (
+        f"Your safe word is {quoted(word)}. Sending it alone, /pause, or {MOMENT_BUTTON} starts "
+        "a pause. /safeword off removes it."
+    )
+
+
+def safeword_proposed(partner: str, word: str) -> str:
+    return (
+        f"I've asked {partner} to agree to {quoted(word)} as your safe word. It works once they do."
+    )
+
+
+def safeword_request(name: str, word: str) -> str:
+    return (
+        f"{name} suggests {quoted(word)} as your safe word. When either of you sends it, the other "
+        "hears that you need a moment, and rituals wait. Agree?"
+    )
+
+
+def safeword_agreed(word: str) -> str:
+    return f"{quoted(word)} is your safe word now. Send it alone whenever you need a moment."
+
+
+def safeword_agreed_by(name: str, word: str) -> str:
+    return f"{name} agreed: {quoted(word)} is your safe word now. Send it alone whenever you need a moment."
+
+
+def safeword_declined_by(name: str, word: str) -> str:
+    return f"{name} would rather not use {quoted(word)}. You could suggest another word."
+
+
+def safeword_removed_by(name: str) -> str:
+    return f"{name} turned the safe word off. /pause still works for both of you."
+
+
+SAFEWORD_SAME = "That's already your safe word."
+AGREEMENT_DECLINED = "Okay, left as it was."
+PAUSE_ASK = "Take the time you need. For how long?"
+PAUSE_LENGTHS = ("20 minutes", "1 hour", "2 hours", "Until tomorrow morning")
+
+
+def pause_started(partner: str, until: str) -> str:
+    return (
+        f"Take the time you need. {partner} knows you'll be back at {until}, and rituals wait "
+        "until then. /resume ends it sooner. Would you like to breathe together?"
+    )
+
+
+def pause_notice(name: str, until: str) -> str:
+    return (
+        f"{name} needs a moment to settle. They'll be back at {until} (your time). Nothing you "
+        "need to do now."
+    )
+
+
+def pause_already(until: str) -> str:
+    return f"You're taking a moment until {until}. /resume ends it sooner."
+
+
+def pause_extended(until: str) -> str:
+    return f"Okay, a little longer. Back at {until}."
+
+
+def pause_extended_notice(name: str, until: str) -> str:
+    return (
+        f"{name} needs a little longer. They'll be back at {until} (your time). Nothing you need "
+        "to do now."
+    )
+
+
+PAUSE_RETURN_SELF = (
+    "Coming back together. When you're ready, two gentle ways to start:\n"
+    "• “I'm back. Thank you for giving me that time.”\n"
+    "• “Can we start again? What I wanted to say was …”"
+)
+
+
+def pause_return_partner(name: str) -> str:
+    return (
+        f"{name} is coming back. Two gentle ways to start:\n"
+        "• “Welcome back. How are you now?”\n"
+        "• “I'm glad you took the time. I'm here.”"
+    )
+
+
+EXTEND_BUTTONS = ("⏸ 20 more minutes", "⏸ Another hour")
+NOT_PAUSED = "You're not taking a moment right now. /pause starts one."
+PAUSE_RESUMED = "Welcome back."
+PAUSE_EXTEND_USED = "You've already extended this moment once. /pause starts a new one."
+PAUSE_EXTEND_LATE = "This moment ended a while ago. /pause starts a new one if you need it."
+
+
+def asked_during_pause(notice: str) -> str:
+    """A reassurance notice held for the end of a pause: it is no longer "just now"."""
+    return "While you were taking a moment: " + notice.replace(" just now.", ".", 1)
+
+
+def partner_pausing_note(name: str, until: str) -> str:
+    return f"{name} is taking a moment until {until}; they'll hear you asked when they're back."
+
+
+# --- self-soothing --------------------------------------------------------------------------
+
+STOP_BUTTON = "⏹ Stop"
+BREATHE_PHASES = ("Breathe in", "Hold", "Breathe out", "Hold")
+
+
+def breathe_frame(phase: str, seconds: int, round_no: int, rounds: int) -> str:
+    return f"🌬 {phase} … {seconds}\n\nRound {round_no} of {rounds}. Follow the words; nothing else to do."
+
+
+BREATHE_START = "🌬 Let's breathe together: in 4, hold 4, out 4, hold 4. Starting now."
+BREATHE_DONE = "That's it. A little steadier?"
+BREATHE_STOPPED = "Stopped. You can come back to /breathe any time."
+STEADIER_YES = "🙂 A little"
+STEADIER_NOT_YET = "Not yet"
+STEADIER_GLAD = "Good. I'm here whenever you need a moment."
+STEADIER_MORE = (
+    "That's okay. Another round of /breathe, or /ground to notice what's around you, can help."
+)
+GROUND_NEXT = "Next ›"
+GROUND_STEPS = (
+    "🌿 Look around. Name 5 things you can see.",
+    "Now 4 things you can touch. Notice how they feel.",
+    "3 things you can hear, near or far.",
+    "2 things you can smell — or two smells you like.",
+    "1 thing you can taste.",
+)
+GROUND_DONE = "You're here, in this moment. Take one slow breath. A little steadier?"
+
+
+def ground_step(index: int) -> str:
+    return f"{GROUND_STEPS[index]}\n\nStep {index + 1} of {len(GROUND_STEPS)}. Tap Next when you're ready."
+
+
+# --- availability ---------------------------------------------------------------------------
+
+BUSY_USAGE = (
+    "Send /busy with a time or a length, and a reason if you like: /busy 17:00 work, or "
+    "/busy 2h at the gym. /available clears it."
+)
+BUSY_TOO_LONG = "Busy can last up to 24 hours. For time apart, /away takes a date."
+BUSY_NEEDS_ZONE = "To say busy until a clock time, set your time zone first with /timezone — or use a length like /busy 2h."
+BUSY_REASON_MAX = 120
+AVAILABLE = "You're available again."
+NOT_BUSY = "You weren't marked busy."
+
+
+def busy_set(until: str, reason: str | None) -> str:
+    about = f" ({reason})" if reason else ""
+    return f"You're busy until {until}{about}. Your partner sees it in /status; the agreed words still reach them at once."
+
+
+def busy_note(name: str, until: str, reason: str | None) -> str:
+    return f"{name} is busy until {until} — that's about {reason or 'their day'}, not about you."
+
+
+def busy_status(name: str, until: str, reason: str | None) -> str:
+    who = "You're" if not name else f"{name} is"
+    return f"{who} busy until {until}" + (f" ({reason})" if reason else "") + "."
+
+
+def pause_status(name: str, until: str) -> str:
+    who = "You're" if not name else f"{name} is"
+    return f"{who} taking a moment until {until}."
+
+
+def away_status(name: str, day: str) -> str:
+    who = "You're" if not name else f"{name} is"
+    return f"{who} away until {day}."
+
+
+# --- the shared journal ---------------------------------------------------------------------
+
+JOURNAL_MAX_CHARS = 1000
+JOURNAL_CAPTION_MAX_CHARS = 900  # a photo caption must fit Telegram's 1024 with the framing
+JOURNAL_EMPTY = (
+    "Your journal is empty so far. Add a moment with /journal and a few words, or send a photo "
+    "with a caption."
+)
+JOURNAL_PAGE_SIZE = 5
+OLDER_BUTTON = "‹ Older"
+NEWER_BUTTON = "Newer ›"
+SHOW_PHOTOS_BUTTON = "📷 Show photos"
+PHOTOS_UNAVAILABLE = "I couldn't show those photos just now. Please try again in a moment."
+PHOTO_NEEDS_CAPTION = (
+    "To keep a photo in your journal, send it again with a caption — a few words about the moment."
+)
+APPRECIATE_USAGE = "Send /appreciate and what you appreciate about your partner, for example /appreciate You made me laugh all evening."
+
+
+def journal_added(partner: str) -> str:
+    return f"Added to your journal. {partner} can see it too."
+
+
+def journal_notice(name: str, words: str) -> str:
+    return f"📓 {name} added to your journal:\n{words}"
+
+
+def appreciation_notice(name: str, words: str) -> str:
+    return f"💛 {name} appreciates you:\n{words}"
+
+
+def journal_line(name: str, when: str, words: str, photo: bool, appreciation: bool) -> str:
+    mark = "💛 " if appreciation else ("📷 " if photo else "")
+    return f"{when} · {name}: {mark}{words}"
+
+
+def journal_page(lines: list[str], page: int, pages: int) -> str:
+    head = "Your journal" + (f" (page {page} of {pages})" if pages > 1 else "")
+    return head + ", newest first:\n\n" + "\n\n".join(lines)
+
+
+DIGEST_HEAD = "📓 Your week together"
+DIGEST_APPRECIATIONS = "Appreciations"
+DIGEST_MOMENTS = "Moments"
+DIGEST_NOTHING = (
+    "No journal entries this week — /journal adds one whenever something feels worth keeping."
+)
+
+
+def digest_more(count: int) -> str:
+    return f"…and {count} more in /journal."
+
+
+# --- triggers and I-statements ----------------------------------------------------------------
+
+TRIGGER_MAX_CHARS = 500
+TRIGGER_USAGE = (
+    "Send /trigger and what happened, for example /trigger You didn't reply all afternoon. It "
+    "stays private unless you choose to share it."
+)
+FEELINGS = ("scared", "unimportant", "alone", "overlooked")
+NEEDS = ("reassurance", "closeness", "to be heard", "time together")
+OTHER_BUTTON = "Something else"
+TRIGGER_FEELING_ASK = "That sounds hard. What did you feel? (This stays private.)"
+TRIGGER_NEED_ASK = "And what did you need?"
+TRIGGER_FEELING_TYPE = "In a word or two, what did you feel? Send it as your next message."
+TRIGGER_NEED_TYPE = "In a few words, what did you need? Send it as your next message."
+TRIGGER_WORD_MAX_CHARS = 60
+TRIGGER_KEPT = "Kept private. It's in /triggers whenever you want to look back."
+TRIGGER_FOR_TALK = "Saved for your next talk. It comes with the talk prompt, for both of you."
+TRIGGER_FOR_TALK_NO_RITUAL = (
+    "Saved for your next talk. You don't have a talk ritual yet — /ritual add talk 18:00 sun — "
+    "until then it waits in /triggers."
+)
+TRIGGERS_NONE = "Nothing logged yet. /trigger and what happened starts one; it stays private."
+TRIGGER_STATUS = {
+    "draft": "private, not finished",
+    "private": "private",
+    "shared": "shared",
+    "talk": "for your next talk",
+    "talked": "brought to a talk",
+}
+KEEP_PRIVATE_BUTTON = "🔒 Keep private"
+FOR_TALK_BUTTON = "🗓 Bring it to our next talk"
+
+
+def share_with_button(partner: str) -> str:
+    return f"💬 Share with {shortened(partner, 24)}"
+
+
+def i_statement(what: str, feeling: str, need: str) -> str:
+    return f"When {what}, I felt {feeling}. I need {need}."
+
+
+def trigger_offer(statement: str) -> str:
+    return f"Here's a way to say it:\n\n{quoted(statement)}\n\nWhat would you like to do with it?"
+
+
+def trigger_shared(partner: str) -> str:
+    return f"Shared with {partner}."
+
+
+def trigger_from(name: str, statement: str) -> str:
+    return f"{name} wanted to share something:\n\n{quoted(statement)}"
+
+
+def triggers_list(items: list[tuple[str, str, str]]) -> str:
+    lines = ["Your log (only you see it, unless you shared):"]
+    lines += [f"\n{when} — {text}\n({status})" for when, text, status in items]
+    return "\n".join(lines)
+
+
+def talk_topics(statements: list[tuple[str, str]]) -> str:
+    lines = ["\n\nTo bring up today:"]
+    lines += [f"• {name}: {quoted(s)}" for name, s in statements]
+    return "\n".join(lines)
+
+
+# --- time apart -----------------------------------------------------------------------------
+
+AWAY_USAGE = (
+    "Send /away and the day you're back, for example /away 2026-12-24 visiting family. /back "
+    "ends it early."
+)
+AWAY_PAST = "That day has already come. /away takes the day you're back, in the future."
+AWAY_TOO_FAR = "/away takes a day within the next year."
+AWAY_NOTE_MAX = 200
+NOT_AWAY = "You weren't marked away."
+RECONNECT = "You're back together — 20 minutes to reconnect?"
+RECONNECT_YES = "💛 I'd like that"
+
+
+def away_set(day: str) -> str:
+    return (
+        f"Away until {day}. Date reminders wait until then; check-ins continue. On {day} you'll "
+        "both get a nudge to reconnect. /back ends it early."
+    )
+
+
+def away_notice(name: str, day: str, note: str | None) -> str:
+    about = f" ({note})" if note else ""
+    return (
+        f"{name} is away until {day}{about}. Date reminders wait until you're together again; "
+        "check-ins continue."
+    )
+
+
+def back_notice(name: str) -> str:
+    return f"{name} is back."
+
+
+def reconnect_wish(name: str) -> str:
+    return f"{name} would like 20 minutes to reconnect with you. 💛"
+
+
+def reconnect_sent(partner: str) -> str:
+    return f"I've let {partner} know."
+
+
+# --- balance --------------------------------------------------------------------------------
+
+BALANCE_DEFAULT = (3, 120)
+BALANCE_USAGE = (
+    "Balance: after a number of requests for reassurance within a time, I first offer a minute "
+    "of breathing — the words still arrive, always. Both of you agree to it. Send, for example, "
+    "/balance 3 2h, or /balance off."
+)
+BALANCE_BAD = (
+    "Send /balance with a number and a length, for example /balance 3 2h (1–20 requests, 30m–24h)."
+)
+BALANCE_OFF = "Balance is off: the words always come at once."
+BALANCE_NOTHING_TO_CLEAR = "Balance is already off."
+BALANCE_SAME = "That's already your balance setting."
+PROPOSE_DEFAULT_BUTTON = "Suggest 3 in 2 hours"
+BREATHE_FIRST = "Breathe with me first? One minute, then your words are here. They come either way."
+BREATHE_FIRST_BUTTON = "🌬 Breathe first"
+SKIP_BUTTON = "Just the words"
+
+
+def balance_words(requests: str, window: str) -> str:
+    return f"after {requests} within {window}, a minute of breathing is offered first"
+
+
+def balance_current(description: str) -> str:
+    return (
+        f"Your balance setting: {description}. The words always arrive. /balance off turns it off."
+    )
+
+
+def balance_proposed(partner: str, description: str) -> str:
+    return f"I've asked {partner} to agree: {description}."
+
+
+def balance_request(name: str, description: str) -> str:
+    return (
+        f"{name} suggests a balance setting: {description}. The agreed words still always arrive. "
+        "Agree?"
+    )
+
+
+def balance_agreed(description: str) -> str:
+    return f"Agreed: {description}."
+
+
+def balance_agreed_by(name: str, description: str) -> str:
+    return f"{name} agreed: {description}."
+
+
+def balance_declined_by(name: str) -> str:
+    return f"{name} would rather keep things as they are for now."
+
+
+def balance_removed_by(name: str) -> str:
+    return f"{name} turned balance off: the words always come at once."
+
+
+REVIEW_KEEP = "👍 Keep them"
+REVIEW_CHANGE = "✏️ Change something"
+REVIEW_KEPT = "Kept as they are."
+
+
+def review(labels: list[str]) -> str:
+    listed = "\n".join(f"• {label}" for label in labels) or "• (no rituals yet)"
+    return f"Do these rituals still work for you both?\n\n{listed}"
+
+
+def review_kept_by(name: str) -> str:
+    return f"{name} is happy with your rituals as they are."
+
+
+# --- the weekly picture ---------------------------------------------------------------------
+
+INSIGHTS_CAPTION = (
+    "Your last 8 weeks: how each of you felt at check-ins, and the moments you reached for "
+    "reassurance. A picture, not a score."
+)
+CHART_TITLE = "The last 8 weeks"
+CHART_MOOD = "Check-in mood (1–5)"
+CHART_REQUESTS = "Reassurance requests per week"
+
+# --- support --------------------------------------------------------------------------------
+
+SUPPORT = (
+    "Steady supports practices from therapy; it isn't therapy, and it never diagnoses.\n\n"
+    "If things feel heavy, talking to a professional can help:\n"
+    "• as a couple — for example Emotionally Focused Therapy (EFT);\n"
+    "• on your own — for example CBT or EMDR.\n\n"
+    "If you or someone else is in danger, contact your local emergency services now."
+)
 
 
 # --- buttons that are not yours or no longer apply -------------------------------------------

@@ -122,10 +122,12 @@ def settings_for(telegram: FakeTelegram, database_url: str, **extra: object) -> 
         telegram_bot_token=telegram.token,
         telegram_api_base_url=telegram.base_url,
         database_url=database_url,
-        **extra,  # type: ignore[arg-type]
+        **({"breathe_seconds": TEST_BREATHE_SECONDS} | extra),  # type: ignore[arg-type]
     )
 
 
+# /breathe steps take 4 s each for people; stories watch them at this pace.
+TEST_BREATHE_SECONDS = 0.05
 # Telegram's per-chat pace is 1 message/s; most stories don't need to wait for it (the
 # dispatcher tests check the real spacing).
 TEST_CHAT_SPACING = 0.02

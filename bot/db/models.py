@@ -3,13 +3,14 @@ source of truth; the scheduler only decides *when* to look at it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -51,6 +52,15 @@ class Person(Base):
     quiet_end: Mapped[int | None] = mapped_column(Integer)
     # Telegram refused to deliver to them (blocked the bot, chat gone): their rituals wait.
     unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Taking a moment (safe word / pause): while now < paused_until, rituals and the partner's
+    # messages to them wait. Kept here, beside the quiet hours, because every send checks it.
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Declared availability: shown to the partner, with a reason; never blocks agreed words.
+    busy_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    busy_reason: Mapped[str | None] = mapped_column(String(120))
+    # Time apart: away until this local date (the return day); date reminders wait.
+    away_until: Mapped[date | None] = mapped_column(Date)
+    away_note: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -237,3 +247,77 @@ class Delivery(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Agreement(Base):
+    """Something both partners agree to before it does anything: `safeword` (value: the word)
+    or `balance` (value: "<requests>/<minutes>", or "off"). status: `proposed` or `agreed`; a
+    couple has at most one of each kind in each status (a new proposal replaces the older)."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (UniqueConstraint("couple_id", "kind", "status"), NO_ID_REUSE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(64))
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Pause(Base):
+    """One "I need a moment": from `started_at` to `ends_at` (moved by an extension, or to the
+    moment of /resume). Its return prompts are outbox rows due at `ends_at`."""
+
+    __tablename__ = "pauses"
+    __table_args__ = NO_ID_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    ended_early_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class JournalEntry(Base):
+    """A moment of connection both partners see: words, and optionally a photo (Telegram's
+    file_id, never the bytes). kind: `moment` or `appreciation`."""
+
+    __tablename__ = "journal_entries"
+    __table_args__ = (
+        Index("ix_journal_entries_couple_time", "couple_id", "created_at"),
+        NO_ID_REUSE,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    photo_file_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Trigger(Base):
+    """A moment that set off a fear, in the person's own log: private unless they share it or
+    bring it to the couple's talk. status: `draft` (being described), `private`, `shared`,
+    `talk` (waiting for the next talk; `brought_up_at` once it was)."""
+
+    __tablename__ = "triggers"
+    __table_args__ = NO_ID_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    couple_id: Mapped[int | None] = mapped_column(
+        ForeignKey("couples.id", ondelete="SET NULL"), index=True
+    )
+    what: Mapped[str] = mapped_column(Text)
+    feeling: Mapped[str | None] = mapped_column(String(64))
+    need: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    brought_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -44,6 +45,9 @@ MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=5)
 
 
+Renderer = Callable[[dict[str, Any]], Awaitable[bytes]]
+
+
 @dataclass(frozen=True)
 class Claimed:
     id: int
@@ -69,6 +73,21 @@ def markup(
     return None
 
 
+# What a partner sends that still reaches someone taking a moment: answers to their own request.
+REACHES_A_PAUSE = frozenset({"reassure_reply"})
+
+
+def _held_by_pause(row: Any, now: datetime) -> bool:
+    """During a pause, rituals and the partner's messages wait for its end (the agreed words
+    and anything the person asked for do not)."""
+    if row.paused_until is None or row.paused_until <= now:
+        return False
+    if row.ritual_id is not None:
+        return True
+    from_partner = row.sender_id is not None and row.sender_id != row.recipient_id
+    return from_partner and row.kind not in REACHES_A_PAUSE
+
+
 class Sender:
     def __init__(
         self, bot: ExtBot[Any], db: Database, clock: Clock, node: str, limiter: ResilientRateLimiter
@@ -79,6 +98,8 @@ class Sender:
         self._clock = clock
         self._node = node
         self._rng = random.Random()
+        # kind → draws a picture for a payload's "render" (bot/app.py registers them).
+        self.renderers: dict[str, Renderer] = {}
 
     async def deliver(self, delivery_id: int) -> str:
         """One row (with its budget): its status afterwards."""
@@ -123,9 +144,13 @@ class Sender:
                     Delivery.id,
                     Delivery.expires_at,
                     Delivery.ritual_id,
+                    Delivery.sender_id,
+                    Delivery.recipient_id,
+                    Delivery.kind,
                     Person.timezone,
                     Person.quiet_start,
                     Person.quiet_end,
+                    Person.paused_until,
                 )
                 .join(Person, Person.id == Delivery.recipient_id)
                 .where(Delivery.id.in_(ids), Delivery.status == PENDING, Delivery.due_at <= now)
@@ -139,6 +164,11 @@ class Sender:
             window = (row.quiet_start, row.quiet_end, row.timezone)
             if expired:
                 skip.append(row.id)
+            elif _held_by_pause(row, now):
+                if await self._hold(connection, row, row.paused_until):
+                    statuses[row.id] = PENDING
+                else:
+                    skip.append(row.id)
             elif not quiet.in_window(now, *window):
                 sendable.append((row.id, False))
             elif row.ritual_id is None:
@@ -160,6 +190,20 @@ class Sender:
                 .values(status=SKIPPED, payload=None)
             )
         return sendable
+
+    @staticmethod
+    async def _hold(connection: AsyncConnection, row: Any, until: datetime) -> bool:
+        """Move a row to the end of its recipient's pause. A ritual keeps its grace (past it,
+        the occurrence is skipped, as in quiet hours); a partner's message waits as long as
+        the pause does. False: the row can no longer go."""
+        if row.ritual_id is not None:
+            if row.expires_at is not None and until > row.expires_at:
+                return False
+            values: dict[str, Any] = {"due_at": until}
+        else:
+            values = {"due_at": until, "expires_at": until + outbox.RELAY_GRACE}
+        await connection.execute(update(Delivery).where(Delivery.id == row.id).values(**values))
+        return True
 
     async def _claim_and_send(
         self, delivery_id: int, silent: bool
@@ -225,16 +269,41 @@ class Sender:
         return [(c, await self._send(c)) for c in claimed]
 
     async def _send(self, claimed: Claimed) -> Message | TelegramError:
+        payload = claimed.payload
+        photo = payload.get("photo") or await self._render(payload.get("render"))
         try:
+            if photo is not None:
+                return await self._bot.send_photo(
+                    chat_id=claimed.chat_id,
+                    photo=photo,
+                    caption=payload.get("text"),
+                    reply_markup=markup(payload),
+                    disable_notification=bool(payload.get("silent", False)),
+                    rate_limit_args=PREPAID,
+                )
             return await self._bot.send_message(
                 chat_id=claimed.chat_id,
-                text=claimed.payload["text"],
-                reply_markup=markup(claimed.payload),
-                disable_notification=bool(claimed.payload.get("silent", False)),
+                text=payload["text"],
+                reply_markup=markup(payload),
+                disable_notification=bool(payload.get("silent", False)),
                 rate_limit_args=PREPAID,
             )
         except TelegramError as exc:
             return exc
+
+    async def _render(self, spec: dict[str, Any] | None) -> bytes | None:
+        """A picture drawn at send time (the weekly chart), so it shows the data as it is when it
+        arrives. If drawing fails, the words go without it."""
+        if spec is None:
+            return None
+        renderer = self.renderers.get(str(spec.get("kind")))
+        if renderer is None:
+            return None
+        try:
+            return await renderer(spec)
+        except Exception:
+            log.exception("could not draw %s; sending the words alone", spec.get("kind"))
+            return None
 
     async def _record_sent(self, sent: dict[int, Message]) -> None:
         now = self._clock.now()

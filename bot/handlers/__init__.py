@@ -16,6 +16,7 @@ from telegram.constants import ChatType
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -25,17 +26,29 @@ from telegram.ext import (
 from bot import callbacks, texts
 from bot.callbacks import Callback
 from bot.handlers import (
+    agreements,
+    availability,
+    away,
+    balance,
     checkins,
     fallback,
     inputs,
+    insights,
+    journal,
     nudges,
     pairing,
+    pause,
     phrases,
     quiet,
+    reach,
     reassurance,
+    review,
     rituals,
+    soothing,
     status,
+    support,
     timezones,
+    triggers,
 )
 
 log = logging.getLogger(__name__)
@@ -60,6 +73,22 @@ COMMANDS: dict[str, UpdateHandler] = {
     "status": status.status,
     "notes": nudges.notes,
     "note": nudges.note,
+    "pause": pause.pause,
+    "resume": pause.resume,
+    "safeword": pause.safeword,
+    "breathe": soothing.breathe,
+    "ground": soothing.ground,
+    "busy": availability.busy,
+    "available": availability.available,
+    "journal": journal.journal_command,
+    "appreciate": journal.appreciate,
+    "trigger": triggers.trigger,
+    "triggers": triggers.listing,
+    "away": away.away,
+    "back": away.back,
+    "balance": balance.balance,
+    "insights": insights.insights_command,
+    "support": support.support,
     "cancel": inputs.cancel,
 }
 
@@ -80,6 +109,15 @@ BUTTONS: dict[str, ButtonHandler] = {
     callbacks.NUDGE: nudges.prompt_pressed,
     callbacks.QUICK_NOTE: nudges.note_removed,
     callbacks.CHECKIN: checkins.mood_pressed,
+    callbacks.AGREEMENT: agreements.agreement_pressed,
+    callbacks.PAUSE: pause.pause_pressed,
+    callbacks.BREATHE: soothing.breathe_pressed,
+    callbacks.GROUND: soothing.ground_pressed,
+    callbacks.BALANCE: balance.balance_pressed,
+    callbacks.JOURNAL: journal.journal_pressed,
+    callbacks.TRIGGER: triggers.trigger_pressed,
+    callbacks.AWAY: away.wish_pressed,
+    callbacks.REVIEW: review.review_pressed,
 }
 
 
@@ -132,7 +170,11 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         app.add_handler(CommandHandler(name, guarded(callback), filters=new_private))
     reassure_button = filters.Regex(f"^{re.escape(texts.REASSURE_BUTTON)}$")
     app.add_handler(MessageHandler(new_private & reassure_button, guarded(reassurance.reassure)))
+    moment_button = filters.Regex(f"^{re.escape(texts.MOMENT_BUTTON)}$")
+    app.add_handler(MessageHandler(new_private & moment_button, guarded(pause.pause)))
+    app.add_handler(MessageHandler(new_private & filters.PHOTO, guarded(journal.photo)))
     app.add_handler(CallbackQueryHandler(guarded(on_button)))
+    app.add_handler(ChatMemberHandler(guarded(reach.membership), ChatMemberHandler.MY_CHAT_MEMBER))
     text = new_private & filters.TEXT & ~filters.COMMAND
     app.add_handler(MessageHandler(text, guarded(inputs.on_text)))
     app.add_handler(

@@ -14,11 +14,13 @@ from bot.callbacks import Callback
 from bot.db.models import Person
 from bot.handlers import checkins as checkin_handlers
 from bot.handlers import nudges as nudge_handlers
+from bot.handlers import pause as pause_handlers
 from bot.handlers import phrases as phrase_handlers
 from bot.handlers import reassurance as reassurance_handlers
+from bot.handlers import triggers as trigger_handlers
 from bot.handlers.common import Reply, answer, edit_pressed, send, unit_of_work
 from bot.runtime import Runtime, runtime
-from bot.services import checkins, nudges, people, phrases, reassurance
+from bot.services import checkins, nudges, pause, people, phrases, reassurance, triggers
 
 TypedHandler = Callable[[Runtime, AsyncSession, Person, str, int | None, str], Awaitable[Reply]]
 
@@ -29,6 +31,8 @@ TYPED: dict[str, TypedHandler] = {
     reassurance.AWAIT_WRITE_BACK: reassurance_handlers.typed_write_back,
     nudges.AWAIT_NUDGE: nudge_handlers.typed_note,
     checkins.AWAIT_NOTE: checkin_handlers.typed_note,
+    triggers.AWAIT_FEELING: trigger_handlers.typed_word,
+    triggers.AWAIT_NEED: trigger_handlers.typed_word,
 }
 
 
@@ -36,6 +40,13 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
     message = update.effective_message
     text = message.text if message is not None and message.text else ""
+    async with unit_of_work(rt, update) as (session, person):
+        # The agreed safe word, sent alone, comes before anything else — even a reply we were
+        # waiting for (which stays armed).
+        safe_word = await pause.is_safe_word(session, person, text)
+    if safe_word:
+        await pause_handlers.pause(update, context)
+        return
     async with unit_of_work(rt, update) as (session, person):
         awaited = people.take_awaiting(person, rt.clock.now())
         handler = TYPED.get(awaited.kind) if awaited else None

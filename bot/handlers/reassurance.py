@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 from bot import keyboards, texts
 from bot.callbacks import Callback
 from bot.db.models import Person
+from bot.handlers.balance import breathe_first
 from bot.handlers.common import Reply, answer, edit_pressed, rejection, send, unit_of_work
 from bot.runtime import Runtime, runtime
 from bot.services import reassurance
@@ -24,6 +25,8 @@ async def reassure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         result = await reassurance.request(session, person, rt.clock.now(), rt.rng)
     if isinstance(result, Refusal):
         await send(update, Reply(texts.NOT_PAIRED, keyboards.no_keyboard()))
+    elif result.held_words is not None:
+        await send(update, breathe_first(result.held_words))
 
 
 async def reply_pressed(

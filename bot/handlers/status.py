@@ -13,7 +13,8 @@ from bot.services.status import Clock
 
 
 def _line(clock: Clock) -> str:
-    return texts.status_line(clock.name, clock.local, clock.zone, clock.quiet_until, clock.quiet)
+    line = texts.status_line(clock.name, clock.local, clock.zone, clock.quiet_until, clock.quiet)
+    return "\n".join([line, *clock.states])
 
 
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -46,12 +46,16 @@ async def enqueue(
     ritual_id: int | None = None,
     occurrence_at: datetime | None = None,
     status: str = "pending",
+    silent: bool = False,
+    photo: str | None = None,
+    render: dict[str, Any] | None = None,
 ) -> int | None:
     """Queue `text` for `recipient`; returns the new row's id, or None if `key` was queued before.
 
     `couple_id` ties the message to a couple: if the couple unpairs first, it is never sent.
     `buttons_for` builds buttons that name the row itself (e.g. a check-in's answers). A row
-    written with status "skipped" records an occurrence that will not be sent."""
+    written with status "skipped" records an occurrence that will not be sent. With `photo` or
+    `render`, the text is the picture's caption."""
     payload: dict[str, Any] | None = None
     if text is not None:
         payload = {"text": text}
@@ -59,6 +63,12 @@ async def enqueue(
             payload["buttons"] = buttons
         if keyboard:
             payload["keyboard"] = keyboard
+        if silent:  # news that needs no sound (e.g. a journal entry)
+            payload["silent"] = True
+        if photo:  # a Telegram file_id; `text` is then its caption
+            payload["photo"] = photo
+        if render:  # a picture drawn when it is sent (Sender.renderers)
+            payload["render"] = render
     due = due_at or now
     values = {
         "dedupe_key": key,

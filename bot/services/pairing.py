@@ -165,6 +165,7 @@ async def redeem(session: AsyncSession, person: Person, token: str, now: datetim
         )
     for partner in (me, inviter):
         await _suggest_rituals(session, partner, couple.id, now)
+    await rituals.ensure_digest(session, me, now)
     return Redeemed(Redeem.PAIRED, inviter.first_name)
 
 
@@ -238,6 +239,10 @@ async def unpair(
     for member in members:
         member.couple_id = None
         clear_awaiting(member)
+        # A pause, busy or time apart was said to this partner; it ends with the couple.
+        member.paused_until = member.busy_until = None
+        member.busy_reason = member.away_note = None
+        member.away_until = None
     await session.flush()
     await session.execute(delete(Couple).where(Couple.id == couple_id))
     if partner is not None:

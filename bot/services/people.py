@@ -26,6 +26,8 @@ AWAITABLE = (
     "write_back",
     "nudge_write",
     "checkin_note",
+    "trigger_feeling",
+    "trigger_need",
 )
 
 
@@ -82,6 +84,11 @@ async def touch(
     if is_command:
         clear_awaiting(person)
     return person
+
+
+async def find(session: AsyncSession, telegram_id: int) -> Person | None:
+    """The person with this Telegram id, if they have ever talked to the bot."""
+    return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
 
 
 async def partner_of(session: AsyncSession, person: Person) -> Person | None:

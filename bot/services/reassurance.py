@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import callbacks, texts
 from bot.callbacks import Buttons
 from bot.db.models import Delivery, Person, Phrase, ReassuranceRequest
-from bot.services import outbox
+from bot.services import balance, outbox, pause
+from bot.services.availability import note_for
 from bot.services.common import Refusal, Rejected, TooLong, clean_text
 from bot.services.people import await_reply, partner_of
 from bot.services.phrases import AGREED
+from bot.services.schedule import wall_time
 
 AWAIT_WRITE_BACK = "write_back"
 # A written reply is framed ("From Alex: …") and must still fit one Telegram message.
@@ -29,6 +31,9 @@ class Asked:
     partner_name: str
     words: str | None  # None: no agreed phrases yet
     request_id: int
+    # Past the couple's agreed balance: the words wait a minute (or a tap) in this outbox row,
+    # and a breathing minute is offered first.
+    held_words: int | None = None
 
 
 def reply_buttons(request_id: int) -> Buttons:
@@ -69,6 +74,7 @@ async def request(
         .limit(1)
     )
     phrase = choose(agreed, last_id, rng) if agreed else None
+    breathe_first = await balance.beyond(session, person, now)
     asked = ReassuranceRequest(
         couple_id=person.couple_id,
         requester_id=person.id,
@@ -80,17 +86,21 @@ async def request(
     await session.flush()
     # The words go through the outbox too: they and the partner's "they received your words"
     # are committed together, and both are sent with the delivery path's retries.
-    await outbox.enqueue(
+    words = (
+        texts.reassurance_words(partner.first_name, phrase.text)
+        if phrase
+        else texts.reassurance_no_words(partner.first_name)
+    )
+    # Why the partner may be slow to follow up, said before it can be felt as rejection.
+    notes = [n for n in (_pause_note(partner, person, now), note_for(partner, person, now)) if n]
+    words_id = await outbox.enqueue(
         session,
         key=f"words:{asked.id}",
         recipient=person,
         kind="reassure_words",
-        text=(
-            texts.reassurance_words(partner.first_name, phrase.text)
-            if phrase
-            else texts.reassurance_no_words(partner.first_name)
-        ),
+        text="\n\n".join([words, *notes]),
         couple_id=person.couple_id,
+        due_at=now + balance.BREATHE_FIRST_WAIT if breathe_first else now,
         now=now,
     )
     notice = (
@@ -98,6 +108,8 @@ async def request(
         if phrase
         else texts.reassurance_asked_no_words(person.first_name)
     )
+    if pause.active_until(partner, now) is not None:  # they read it when their moment ends
+        notice = texts.asked_during_pause(notice)
     await outbox.enqueue(
         session,
         key=f"asked:{asked.id}",
@@ -109,7 +121,19 @@ async def request(
         sender_id=person.id,
         now=now,
     )
-    return Asked(partner.first_name, phrase.text if phrase else None, asked.id)
+    return Asked(
+        partner.first_name,
+        phrase.text if phrase else None,
+        asked.id,
+        words_id if breathe_first else None,
+    )
+
+
+def _pause_note(partner: Person, person: Person, now: datetime) -> str | None:
+    until = pause.active_until(partner, now)
+    if until is None:
+        return None
+    return texts.partner_pausing_note(partner.first_name, wall_time(until, person.timezone))
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ either did neither or both. Sending is the outbox's job."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import callbacks, texts
 from bot.callbacks import Buttons
 from bot.db.engine import DUE_CHANGED
-from bot.db.models import Delivery, Person, Ritual, RitualSlot
-from bot.services import checkins, nudges, outbox
+from bot.db.models import Couple, Delivery, Person, Ritual, RitualSlot
+from bot.services import away, checkins, journal, nudges, outbox, review, triggers
 from bot.services.common import Refusal
 from bot.services.people import partner_of
 from bot.services.schedule import (
@@ -44,7 +44,14 @@ GRACE = {
     "checkin": timedelta(hours=3),
     "date": timedelta(hours=1),
     "talk": timedelta(hours=1),
+    "digest": timedelta(hours=3),
 }
+# Every couple has one hidden ritual: the weekly journal digest (with the review every 4 weeks),
+# Sunday 18:00 on each partner's clock. It stands aside while the couple has a talk ritual,
+# whose occurrence brings both instead. It is not listed, counted or changeable.
+DIGEST = "digest"
+DIGEST_AT = (18 * 60, 1 << 6)
+DIGEST_EVERY = timedelta(days=6)  # a daily talk still brings the digest once a week
 DEFAULT_DAYS = {"checkin": EVERY_DAY, "nudge": WEEKDAYS, "date": 1 << 4, "talk": 1 << 6}
 MAX_RITUALS = 20
 # After a long outage a slot's backlog is recorded as skipped one occurrence at a time, up to
@@ -89,11 +96,67 @@ class Overview:
 
 
 async def _couple_rituals(session: AsyncSession, couple_id: int) -> list[Ritual]:
+    """The rituals people see and manage (not the hidden digest)."""
     return list(
         await session.scalars(
-            select(Ritual).where(Ritual.couple_id == couple_id).order_by(Ritual.id)
+            select(Ritual)
+            .where(Ritual.couple_id == couple_id, Ritual.kind != DIGEST)
+            .order_by(Ritual.id)
         )
     )
+
+
+async def ensure_digest(session: AsyncSession, person: Person, now: datetime) -> None:
+    """Give the couple its hidden digest ritual, if it has none yet (at pairing, and at start-up
+    for couples paired before it existed)."""
+    partner = await partner_of(session, person)
+    if partner is None or person.couple_id is None:
+        return
+    exists = await session.scalar(
+        select(Ritual.id).where(Ritual.couple_id == person.couple_id, Ritual.kind == DIGEST)
+    )
+    if exists is not None:
+        return
+    minutes, days = DIGEST_AT
+    ritual = Ritual(
+        couple_id=person.couple_id,
+        kind=DIGEST,
+        created_by_id=person.id,
+        giver_id=None,
+        minutes=minutes,
+        days=days,
+        paused=False,
+        created_at=now,
+    )
+    session.add(ritual)
+    await session.flush()
+    session.info[DUE_CHANGED] = True
+    for recipient in (person, partner):
+        session.add(
+            RitualSlot(
+                ritual_id=ritual.id,
+                person_id=recipient.id,
+                zone=recipient.timezone,
+                next_due_at=_next_due(ritual, recipient, now),
+            )
+        )
+
+
+async def couples_without_digest(session: AsyncSession) -> list[Person]:
+    """One partner of every couple that has no digest ritual yet."""
+    has_digest = select(Ritual.couple_id).where(Ritual.kind == DIGEST)
+    rows = await session.scalars(
+        select(Person)
+        .where(Person.couple_id.is_not(None), Person.couple_id.not_in(has_digest))
+        .order_by(Person.couple_id, Person.id)
+    )
+    seen: set[int | None] = set()
+    out = []
+    for person in rows:
+        if person.couple_id not in seen:
+            seen.add(person.couple_id)
+            out.append(person)
+    return out
 
 
 async def _views(session: AsyncSession, couple_id: int) -> list[View]:
@@ -426,6 +489,9 @@ async def _record(
     text: str | None = None,
     buttons_for: Callable[[int], Buttons] | None = None,
     kind: str | None = None,
+    part: str = "",
+    render: dict[str, Any] | None = None,
+    key: str | None = None,
 ) -> int | None:
     """The occurrence of `ritual` for `person` at `occurrence`: queued for `recipient` (the
     person, or for a nudge note their partner) — or recorded as skipped. A ritual waits out the
@@ -445,7 +511,8 @@ async def _record(
         skipped = due > occurrence + grace
     return await outbox.enqueue(
         session,
-        key=_key(ritual, person, occurrence),
+        key=key or _key(ritual, person, occurrence) + part,
+        render=None if skipped else render,
         recipient=target,
         kind=kind or ritual.kind,
         text=None if skipped else text,
@@ -473,6 +540,9 @@ async def _occur(
         text: str,
         buttons_for: Callable[[int], Buttons] | None = None,
         kind: str | None = None,
+        part: str = "",
+        render: dict[str, Any] | None = None,
+        key: str | None = None,
     ) -> int | None:
         return await _record(
             session,
@@ -485,6 +555,9 @@ async def _occur(
             text=text,
             buttons_for=buttons_for,
             kind=kind,
+            part=part,
+            render=render,
+            key=key,
         )
 
     if ritual.kind == "nudge":
@@ -492,6 +565,10 @@ async def _occur(
     elif ritual.kind == "checkin":
         await deliver(person, texts.CHECKIN_PROMPT, checkins.mood_buttons)
     elif ritual.kind == "date":
+        if away.is_away(person, occurrence) or away.is_away(partner, occurrence):
+            # A date needs both of you: it waits out time apart, recorded as skipped.
+            await _record(session, ritual, person, occurrence, now, skipped=True)
+            return
         assert person.timezone is not None
         local = local_now(occurrence, person.timezone)
         weekday = texts.WEEKDAY_NAMES[local.weekday()]
@@ -500,8 +577,65 @@ async def _occur(
             texts.date_reminder(weekday, format_time(ritual.minutes)),
             lambda row: [[(texts.PLANNED_BUTTON, callbacks.pack(callbacks.DATE, "p", row))]],
         )
+    elif ritual.kind == "talk":
+        topics = await triggers.for_talk(session, ritual.couple_id, now)
+        await deliver(person, texts.TALK_PROMPT + (texts.talk_topics(topics) if topics else ""))
+        await _weekly(session, ritual, person, occurrence, now, deliver)
+    elif await _has_talk(session, ritual.couple_id):
+        await _record(session, ritual, person, occurrence, now, skipped=True)  # the talk brings it
     else:
-        await deliver(person, texts.TALK_PROMPT)
+        await _weekly(session, ritual, person, occurrence, now, deliver)
+
+
+async def _has_talk(session: AsyncSession, couple_id: int) -> bool:
+    found = await session.scalar(
+        select(Ritual.id).where(
+            Ritual.couple_id == couple_id, Ritual.kind == "talk", Ritual.paused.is_(False)
+        )
+    )
+    return found is not None
+
+
+async def _weekly(
+    session: AsyncSession,
+    ritual: Ritual,
+    person: Person,
+    occurrence: datetime,
+    now: datetime,
+    deliver: Callable[..., Awaitable[int | None]],
+) -> None:
+    """The journal digest with the weekly picture (at most once in DIGEST_EVERY), and every
+    REVIEW_EVERY the question whether the rituals still work."""
+    recent = await session.scalar(
+        select(Delivery.id).where(
+            Delivery.recipient_id == person.id,
+            Delivery.kind == "digest",
+            Delivery.status != "skipped",
+            Delivery.occurrence_at > occurrence - DIGEST_EVERY,
+            Delivery.occurrence_at < occurrence,
+        )
+    )
+    if recent is None:
+        await deliver(person, await journal.digest(session, person, now), kind="digest", part=":d")
+        await deliver(
+            person,
+            texts.INSIGHTS_CAPTION,
+            kind="digest_chart",
+            part=":c",
+            render={"kind": "insights", "person": person.id},
+        )
+    couple = await session.get(Couple, ritual.couple_id)
+    cycle = review.cycle(couple.created_at, occurrence) if couple is not None else 0
+    if cycle > 0:
+        # Keyed by the cycle, so it comes once in each 4 weeks, at the first talk of them.
+        labels = [v.label for v in await _views(session, ritual.couple_id)]
+        await deliver(
+            person,
+            texts.review(labels),
+            review.buttons,
+            kind="review",
+            key=f"review:{ritual.couple_id}:{cycle}:{person.id}",
+        )
 
 
 # --- dates --------------------------------------------------------------------------------

@@ -195,3 +195,24 @@ def quiet_ends(instant: datetime, end: int, zone_name: str) -> datetime:
     upcoming = next_occurrence(end, EVERY_DAY, zone_name, instant)
     assert upcoming is not None
     return upcoming
+
+
+def wall_time(instant: datetime, zone_name: str | None) -> str:
+    """ "18:20" on the person's own clock; with "UTC" said aloud when they have no zone yet."""
+    if zone_name is None:
+        return f"{instant.astimezone(UTC):%H:%M} UTC"
+    return f"{local_now(instant, zone_name):%H:%M}"
+
+
+def wall_day(day: date) -> str:
+    """ "Tue 1 Dec" """
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def local_date(instant: datetime, zone_name: str | None) -> date:
+    return local_now(instant, zone_name or "UTC").date()
+
+
+def at_local(day: date, minutes: int, zone_name: str | None) -> datetime:
+    """The instant the person's clock shows `minutes` on `day`."""
+    return resolve(day, minutes, zone(zone_name or "UTC"))

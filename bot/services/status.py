@@ -7,11 +7,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import texts
 from bot.db.models import Person
-from bot.services import quiet, rituals
+from bot.services import availability, away, pause, quiet, rituals
 from bot.services.common import Refusal
 from bot.services.people import partner_of
-from bot.services.schedule import format_time, local_now
+from bot.services.schedule import format_time, local_now, wall_day, wall_time
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Clock:
     zone: str | None
     quiet_until: str | None  # in quiet hours now: until when (their local time)
     quiet: str | None  # their quiet hours, "22:30–07:00"
+    states: tuple[str, ...] = ()  # taking a moment, busy, away — in the viewer's time
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,23 @@ class Status:
     rituals: list[str]
 
 
-def _clock(person: Person, name: str, now: datetime) -> Clock:
+def _states(person: Person, name: str, viewer: Person, now: datetime) -> tuple[str, ...]:
+    out = []
+    paused = pause.active_until(person, now)
+    if paused is not None:
+        out.append(texts.pause_status(name, wall_time(paused, viewer.timezone)))
+    busy = availability.busy_until(person, now)
+    if busy is not None:
+        out.append(texts.busy_status(name, wall_time(busy, viewer.timezone), person.busy_reason))
+    if person.away_until is not None and away.is_away(person, now):
+        out.append(texts.away_status(name, wall_day(person.away_until)))
+    return tuple(out)
+
+
+def _clock(person: Person, name: str, now: datetime, viewer: Person) -> Clock:
+    states = _states(person, name, viewer, now)
     if person.timezone is None:
-        return Clock(name, None, None, None, None)
+        return Clock(name, None, None, None, None, states)
     until = quiet.quiet_until(person, now)
     window = (
         f"{format_time(person.quiet_start)}–{format_time(person.quiet_end)}"
@@ -45,6 +61,7 @@ def _clock(person: Person, name: str, now: datetime) -> Clock:
         person.timezone,
         f"{local_now(until, person.timezone):%H:%M}" if until else None,
         window,
+        states,
     )
 
 
@@ -55,7 +72,7 @@ async def status(session: AsyncSession, person: Person, now: datetime) -> Status
         [v.label for v in view.rituals if not v.paused] if not isinstance(view, Refusal) else []
     )
     return Status(
-        _clock(person, "", now),
-        _clock(partner, partner.first_name, now) if partner else None,
+        _clock(person, "", now, person),
+        _clock(partner, partner.first_name, now, person) if partner else None,
         active,
     )

@@ -250,6 +250,7 @@ class FakeTelegram:
         self.users: dict[int, FakeUser] = {}
         self.transcript: list[TranscriptLine] = []
         self.calls: list[tuple[str, str]] = []  # (token-less bot username, method)
+        self.uploads: list[tuple[str, str, str]] = []  # files received as multipart parts
         self.faults: FaultPlan | None = None
         self.inflight = 0
         self.last_activity = time.monotonic()
@@ -862,6 +863,8 @@ class FakeTelegram:
         data: bytes = value.file.read()
         if not data:
             raise bad_request("file must be non-empty")
+        # A multipart/form-data file part, as Telegram takes uploads: (field, filename, type).
+        self.uploads.append((field_name, value.filename, value.content_type))
         file_id = f"{field_name}-{secrets.token_urlsafe(16)}"
         bot.files[file_id] = data
         return file_id

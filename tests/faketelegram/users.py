@@ -231,14 +231,41 @@ class FakeUser:
 
     async def send_photo(self, caption: str | None = None) -> Message:
         chat = self.chat
-        message = chat.add(
-            from_bot=False, photo=f"photo-{self.id}-{chat.next_message_id}", caption=caption
-        )
+        file_id = f"photo-{self.id}-{chat.next_message_id}"
+        # Telegram keeps what people send: the bot may send it again by its file_id.
+        self.bot.files[file_id] = JPEG_BYTES
+        message = chat.add(from_bot=False, photo=file_id, caption=caption)
         self.server.transcript.append(_line(self.first_name, "said", f"[photo] {caption or ''}"))
         await self.server.push_update(
             self.bot, "message", self.server.message_dict(self.bot, chat, message)
         )
         return message
+
+    async def block(self) -> None:
+        """Block the bot (Telegram then refuses to deliver, and tells the bot so)."""
+        await self._membership("member", "kicked")
+        self.chat.blocked = True
+
+    async def unblock(self) -> None:
+        """Restart the bot after blocking it."""
+        self.chat.blocked = False
+        await self._membership("kicked", "member")
+
+    async def _membership(self, old: str, new: str) -> None:
+        bot_user = self.bot.user_dict()
+        await self.server.push_update(
+            self.bot,
+            "my_chat_member",
+            {
+                "chat": {"id": self.id, "type": "private", "first_name": self.first_name},
+                "from": self.user_dict(),
+                "date": int(time.time()),
+                "old_chat_member": {"user": bot_user, "status": old}
+                | ({"until_date": 0} if old == "kicked" else {}),
+                "new_chat_member": {"user": bot_user, "status": new}
+                | ({"until_date": 0} if new == "kicked" else {}),
+            },
+        )
 
     async def edit(self, message: Message, text: str) -> None:
         """Edit one of this person's own messages."""
@@ -249,6 +276,10 @@ class FakeUser:
         await self.server.push_update(
             self.bot, "edited_message", self.server.message_dict(self.bot, self.chat, message)
         )
+
+
+# Enough of a JPEG for the server's check of what is sent as a photo.
+JPEG_BYTES = b"\xff\xd8\xff\xe0" + bytes(64)
 
 
 def _line(who: str, kind: str, text: str) -> TranscriptLine:

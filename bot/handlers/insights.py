@@ -1,0 +1,25 @@
+"""/insights: the weekly picture, drawn now and sent as a photo."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatAction
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.handlers.common import send, unit_of_work
+from bot.runtime import runtime
+from bot.services import insights
+
+
+async def insights_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    rt = runtime(context)
+    async with unit_of_work(rt, update, is_command=True) as (session, person):
+        picture = await insights.gather(session, person, rt.clock.now())
+    chat = update.effective_chat
+    assert chat is not None
+    if picture is None:
+        await send(update, texts.NOT_PAIRED)
+        return
+    await chat.send_action(ChatAction.UPLOAD_PHOTO)
+    await chat.send_photo(await insights.render(picture), caption=texts.INSIGHTS_CAPTION)

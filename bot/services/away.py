@@ -1,0 +1,151 @@
+"""/away and /back: time apart (travel, a visit). The partner is told; date reminders wait —
+a date needs both of you — while check-ins and everything else go on; on the return day both
+get a ritual to reconnect, at RECONNECT_AT on their own clock (or at /back)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import callbacks, texts
+from bot.db.models import Delivery, Person
+from bot.services import outbox
+from bot.services.common import Refusal, clean_text
+from bot.services.people import partner_of
+from bot.services.schedule import at_local, local_date, wall_day
+
+RECONNECT_AT = 18 * 60  # the evening of the return day
+MAX_AHEAD = timedelta(days=366)
+RECONNECT_KEY = "away-return"
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def is_away(person: Person, instant: datetime) -> bool:
+    """Away on the day `instant` falls on, by their own clock (the return day is a day back)."""
+    return (
+        person.away_until is not None and local_date(instant, person.timezone) < person.away_until
+    )
+
+
+def parse_day(word: str) -> date | None:
+    match = _DATE.match(word.strip())
+    if match is None:
+        return None
+    try:
+        return date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class AwaySet:
+    day: str
+
+
+async def set_away(
+    session: AsyncSession, person: Person, raw: str, now: datetime
+) -> AwaySet | Refusal | str:
+    partner = await partner_of(session, person)
+    if partner is None or person.couple_id is None:
+        return Refusal.NOT_PAIRED
+    parts = clean_text(raw).split(maxsplit=1)
+    day = parse_day(parts[0]) if parts else None
+    if day is None:
+        return texts.AWAY_USAGE
+    note = " ".join(parts[1].split()) if len(parts) > 1 else None
+    if note is not None and len(note) > texts.AWAY_NOTE_MAX:
+        return texts.too_long(len(note), texts.AWAY_NOTE_MAX)
+    today = local_date(now, person.timezone)
+    if day <= today:
+        return texts.AWAY_PAST
+    if day > today + MAX_AHEAD:
+        return texts.AWAY_TOO_FAR
+    await _drop_reconnect(session, person)
+    person.away_until = day
+    person.away_note = note
+    await outbox.enqueue(
+        session,
+        key=outbox.unique_key(f"away:{person.id}"),
+        recipient=partner,
+        kind="away_notice",
+        text=texts.away_notice(person.first_name, wall_day(day), note),
+        couple_id=person.couple_id,
+        sender_id=person.id,
+        now=now,
+    )
+    for recipient in (person, partner):
+        due = at_local(day, RECONNECT_AT, recipient.timezone)
+        await _reconnect(session, person, recipient, f"{day:%Y%m%d}", due, now)
+    return AwaySet(wall_day(day))
+
+
+async def back(session: AsyncSession, person: Person, now: datetime) -> bool | Refusal:
+    """/back: time apart ends today; both get the reconnect ritual now."""
+    partner = await partner_of(session, person)
+    if partner is None or person.couple_id is None:
+        return Refusal.NOT_PAIRED
+    if not is_away(person, now):
+        return False
+    await _drop_reconnect(session, person)
+    person.away_until = None
+    person.away_note = None
+    stamp = f"back{now:%Y%m%dT%H%M%S}"
+    for recipient in (person, partner):
+        await _reconnect(session, person, recipient, stamp, now, now)
+    return True
+
+
+async def _drop_reconnect(session: AsyncSession, person: Person) -> None:
+    await session.execute(
+        delete(Delivery).where(
+            Delivery.dedupe_key.like(f"{RECONNECT_KEY}:{person.id}:%"),
+            Delivery.status == "pending",
+        )
+    )
+
+
+async def _reconnect(
+    session: AsyncSession, away: Person, recipient: Person, stamp: str, due: datetime, now: datetime
+) -> None:
+    await outbox.enqueue(
+        session,
+        key=f"{RECONNECT_KEY}:{away.id}:{stamp}:{recipient.id}",
+        recipient=recipient,
+        kind="reconnect",
+        text=texts.RECONNECT,
+        buttons_for=lambda row: [[(texts.RECONNECT_YES, callbacks.pack(callbacks.AWAY, "y", row))]],
+        couple_id=away.couple_id,
+        due_at=due,
+        now=now,
+    )
+
+
+async def wish(
+    session: AsyncSession, person: Person, delivery_id: int, now: datetime
+) -> str | Refusal:
+    """ "I'd like that" on a reconnect prompt: the partner hears it, once. Returns their name."""
+    row = await session.get(Delivery, delivery_id)
+    partner = await partner_of(session, person)
+    if (
+        row is None
+        or partner is None
+        or row.kind != "reconnect"
+        or row.recipient_id != person.id
+        or row.couple_id != person.couple_id
+    ):
+        return Refusal.STALE
+    sent = await outbox.enqueue(
+        session,
+        key=f"reconnect-wish:{delivery_id}",
+        recipient=partner,
+        kind="reconnect_wish",
+        text=texts.reconnect_wish(person.first_name),
+        couple_id=person.couple_id,
+        sender_id=person.id,
+        now=now,
+    )
+    return partner.first_name if sent else Refusal.ALREADY_ANSWERED

@@ -1,0 +1,98 @@
+"""Balance, if both partners agree to it: beyond a number of reassurance requests within a
+window, the words still come — after a gentle offer of one minute of breathing first, which one
+tap skips. Nothing here is ever shown as a count or a score."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import texts
+from bot.db.engine import DUE_CHANGED
+from bot.db.models import Delivery, Person, ReassuranceRequest
+from bot.services import agreements
+from bot.services.availability import parse_length
+
+# Words held for a breathing minute arrive by themselves after it, whatever is tapped.
+BREATHE_FIRST_WAIT = timedelta(minutes=1)
+MIN_WINDOW, MAX_WINDOW = timedelta(minutes=30), timedelta(hours=24)
+MAX_REQUESTS = 20
+_SETTING = re.compile(r"^(\d{1,3})\s*(?:/|in|per)?\s*(\S+)$", re.IGNORECASE)
+
+
+def parse(raw: str) -> str | None:
+    """ "3 2h", "3/2h", "3 in 90m" → the stored value "3/120"; None if it isn't a setting."""
+    match = _SETTING.match(" ".join(raw.split()))
+    if match is None:
+        return None
+    count, window = int(match.group(1)), parse_length(match.group(2))
+    if not 1 <= count <= MAX_REQUESTS or window is None or not MIN_WINDOW <= window <= MAX_WINDOW:
+        return None
+    return f"{count}/{int(window.total_seconds()) // 60}"
+
+
+def default_value() -> str:
+    count, minutes = texts.BALANCE_DEFAULT
+    return f"{count}/{minutes}"
+
+
+def _split(value: str) -> tuple[int, int]:
+    count, minutes = value.split("/")
+    return int(count), int(minutes)
+
+
+def describe(value: str) -> str:
+    count, minutes = _split(value)
+    hours, rest = divmod(minutes, 60)
+    window = (
+        f"{hours} hour{'s' if hours != 1 else ''}"
+        if not rest
+        else (f"{minutes} minutes" if not hours else f"{hours} h {rest} min")
+    )
+    return texts.balance_words(f"{count} request{'s' if count != 1 else ''}", window)
+
+
+async def beyond(session: AsyncSession, person: Person, now: datetime) -> bool:
+    """Whether a request made now goes past the couple's agreed balance."""
+    value = await agreements.agreed_value(session, person.couple_id, agreements.BALANCE)
+    if value is None:
+        return False
+    count, minutes = _split(value)
+    made = await session.scalar(
+        select(func.count())
+        .select_from(ReassuranceRequest)
+        .where(
+            ReassuranceRequest.requester_id == person.id,
+            ReassuranceRequest.created_at > now - timedelta(minutes=minutes),
+        )
+    )
+    return int(made or 0) >= count
+
+
+def _held(person: Person, delivery_id: int) -> list[ColumnElement[bool]]:
+    return [
+        Delivery.id == delivery_id,
+        Delivery.recipient_id == person.id,
+        Delivery.couple_id == person.couple_id,
+        Delivery.kind == "reassure_words",
+        Delivery.status == "pending",
+    ]
+
+
+async def holds(session: AsyncSession, person: Person, delivery_id: int) -> bool:
+    """Whether these are the person's own words, still waiting for their minute."""
+    found = await session.scalar(select(Delivery.id).where(*_held(person, delivery_id)))
+    return found is not None
+
+
+async def release(session: AsyncSession, person: Person, delivery_id: int, at: datetime) -> bool:
+    """Bring held words forward to `at` ("just the words", or the end of the breathing).
+    False if the button is not this person's or the words have already gone."""
+    result = await session.execute(
+        update(Delivery).where(*_held(person, delivery_id), Delivery.due_at > at).values(due_at=at)
+    )
+    session.info[DUE_CHANGED] = True
+    return bool(getattr(result, "rowcount", 0))

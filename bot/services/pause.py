@@ -1,0 +1,269 @@
+"""The safe word and the pause: "I need a moment to settle".
+
+A pause is a row and a mirror on the person (`paused_until`), which the delivery path checks on
+every send: while it lasts, the person's rituals and whatever their partner sends them wait for
+its end (docs/delivery.md). Its return — "coming back together" for both — is two outbox rows
+due at the end, so it survives restarts like every other message."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import callbacks, texts
+from bot.db.models import Delivery, Pause, Person
+from bot.services import agreements, outbox
+from bot.services.common import Refusal, clean_text
+from bot.services.people import partner_of
+from bot.services.schedule import at_local, local_date, wall_time
+
+MIN_PAUSE = timedelta(minutes=20)
+MAX_PAUSE = timedelta(hours=24)
+MORNING = 8 * 60  # "until tomorrow morning": 08:00 on the person's clock
+LENGTHS: tuple[timedelta | None, ...] = (
+    timedelta(minutes=20),
+    timedelta(hours=1),
+    timedelta(hours=2),
+    None,  # until tomorrow morning
+)
+EXTENSIONS = (timedelta(minutes=20), timedelta(hours=1))
+# The extend buttons on the return prompt work for this long after the return.
+EXTEND_WITHIN = timedelta(hours=2)
+RETURN_KEY = "pause-return"
+
+
+def length_buttons() -> list[list[tuple[str, str]]]:
+    return [
+        [(label, callbacks.pack(callbacks.PAUSE, "s", index))]
+        for index, label in enumerate(texts.PAUSE_LENGTHS)
+    ]
+
+
+# --- the safe word ------------------------------------------------------------------------
+
+_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def normalise(word: str) -> str:
+    """How a safe word is compared: case, surrounding punctuation and spacing do not matter."""
+    return " ".join(_PUNCTUATION.sub("", word.strip()).casefold().split())
+
+
+def check_word(raw: str) -> str | None:
+    word = " ".join(clean_text(raw).split())
+    if (
+        not word
+        or len(word) > texts.SAFEWORD_MAX_CHARS
+        or len(word.split()) > 3
+        or word.startswith("/")
+        or not normalise(word)
+        or word in (texts.REASSURE_BUTTON, texts.MOMENT_BUTTON)
+    ):
+        return None
+    return word
+
+
+async def is_safe_word(session: AsyncSession, person: Person, text: str) -> bool:
+    agreed = await agreements.agreed_value(session, person.couple_id, agreements.SAFEWORD)
+    return agreed is not None and normalise(text) == normalise(agreed)
+
+
+# --- pausing ------------------------------------------------------------------------------
+
+
+def active_until(person: Person, now: datetime) -> datetime | None:
+    until = person.paused_until
+    return until if until is not None and until > now else None
+
+
+def _end(person: Person, choice: int, now: datetime) -> datetime:
+    length = LENGTHS[choice]
+    if length is not None:
+        return now + length
+    day = local_date(now, person.timezone)
+    for offset in (0, 1, 2):
+        morning = at_local(day + timedelta(days=offset), MORNING, person.timezone)
+        if morning - now >= MIN_PAUSE:
+            return min(morning, now + MAX_PAUSE)
+    return now + MAX_PAUSE  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class Started:
+    partner_name: str
+    until: str  # on the pausing person's clock
+
+
+@dataclass(frozen=True)
+class AlreadyPaused:
+    until: str
+
+
+async def start(
+    session: AsyncSession, person: Person, choice: int, now: datetime
+) -> Started | AlreadyPaused | Refusal:
+    partner = await partner_of(session, person)
+    if partner is None or person.couple_id is None:
+        return Refusal.NOT_PAIRED
+    if not 0 <= choice < len(LENGTHS):
+        return Refusal.STALE
+    current = active_until(person, now)
+    if current is not None:
+        return AlreadyPaused(wall_time(current, person.timezone))
+    ends = _end(person, choice, now)
+    pause = Pause(
+        couple_id=person.couple_id,
+        person_id=person.id,
+        started_at=now,
+        ends_at=ends,
+        extended=False,
+    )
+    session.add(pause)
+    await session.flush()
+    person.paused_until = ends
+    await outbox.enqueue(
+        session,
+        key=f"pause:{pause.id}",
+        recipient=partner,
+        kind="pause_notice",
+        text=texts.pause_notice(person.first_name, wall_time(ends, partner.timezone)),
+        couple_id=person.couple_id,
+        sender_id=person.id,
+        now=now,
+    )
+    await _plan_return(session, pause, person, partner, now)
+    return Started(partner.first_name, wall_time(ends, person.timezone))
+
+
+async def _plan_return(
+    session: AsyncSession, pause: Pause, person: Person, partner: Person, now: datetime
+) -> None:
+    """ "Coming back together", for both, due when the pause ends. The pausing person's prompt
+    can extend the pause, once."""
+    extend = (
+        []
+        if pause.extended
+        else [
+            [
+                (label, callbacks.pack(callbacks.PAUSE, "e", pause.id, index))
+                for index, label in enumerate(texts.EXTEND_BUTTONS)
+            ]
+        ]
+    )
+    stamp = f"{pause.ends_at:%Y%m%dT%H%M%S}"
+    await outbox.enqueue(
+        session,
+        key=f"{RETURN_KEY}:{pause.id}:{stamp}:self",
+        recipient=person,
+        kind="pause_return",
+        text=texts.PAUSE_RETURN_SELF,
+        buttons=extend,
+        couple_id=pause.couple_id,
+        due_at=pause.ends_at,
+        now=now,
+    )
+    await outbox.enqueue(
+        session,
+        key=f"{RETURN_KEY}:{pause.id}:{stamp}:partner",
+        recipient=partner,
+        kind="pause_return",
+        text=texts.pause_return_partner(person.first_name),
+        couple_id=pause.couple_id,
+        sender_id=person.id,
+        due_at=pause.ends_at,
+        now=now,
+    )
+
+
+async def _current(session: AsyncSession, person: Person, now: datetime) -> Pause | None:
+    return await session.scalar(
+        select(Pause)
+        .where(Pause.person_id == person.id, Pause.ends_at > now)
+        .order_by(Pause.id.desc())
+        .limit(1)
+    )
+
+
+async def _drop_returns(session: AsyncSession, pause: Pause) -> None:
+    await session.execute(
+        delete(Delivery).where(
+            Delivery.dedupe_key.like(f"{RETURN_KEY}:{pause.id}:%"), Delivery.status == "pending"
+        )
+    )
+
+
+async def resume(session: AsyncSession, person: Person, now: datetime) -> bool | Refusal:
+    """/resume: the pause ends now; what waited for it comes now, with the return prompts."""
+    partner = await partner_of(session, person)
+    if partner is None:
+        return Refusal.NOT_PAIRED
+    pause = await _current(session, person, now)
+    if pause is None or active_until(person, now) is None:
+        return False
+    old_end = pause.ends_at
+    await _drop_returns(session, pause)
+    pause.ends_at = now
+    pause.ended_early_at = now
+    person.paused_until = None
+    # Held messages were moved to the old end; bring them forward.
+    await session.execute(
+        update(Delivery)
+        .where(
+            and_(
+                Delivery.recipient_id == person.id,
+                Delivery.status == "pending",
+                Delivery.due_at > now,
+                Delivery.due_at <= old_end,
+            )
+        )
+        .values(due_at=now)
+    )
+    await _plan_return(session, pause, person, partner, now)
+    return True
+
+
+@dataclass(frozen=True)
+class Extended:
+    until: str
+
+
+async def extend(
+    session: AsyncSession, person: Person, pause_id: int, choice: int, now: datetime
+) -> Extended | Refusal | str:
+    """One extension from the return prompt. Returns a sentence when it can't be done."""
+    pause = await session.get(Pause, pause_id, with_for_update=True)
+    partner = await partner_of(session, person)
+    if (
+        pause is None
+        or partner is None
+        or pause.person_id != person.id
+        or pause.couple_id != person.couple_id
+        or not 0 <= choice < len(EXTENSIONS)
+    ):
+        return Refusal.STALE
+    if pause.extended:
+        return texts.PAUSE_EXTEND_USED
+    if pause.ended_early_at is not None or now - pause.ends_at > EXTEND_WITHIN:
+        return texts.PAUSE_EXTEND_LATE
+    await _drop_returns(session, pause)
+    pause.extended = True
+    pause.ends_at = max(now, pause.ends_at) + EXTENSIONS[choice]
+    person.paused_until = pause.ends_at
+    await outbox.enqueue(
+        session,
+        key=f"pause-extended:{pause.id}",
+        recipient=partner,
+        kind="pause_notice",
+        text=texts.pause_extended_notice(
+            person.first_name, wall_time(pause.ends_at, partner.timezone)
+        ),
+        couple_id=pause.couple_id,
+        sender_id=person.id,
+        now=now,
+    )
+    await _plan_return(session, pause, person, partner, now)
+    return Extended(wall_time(pause.ends_at, person.timezone))

@@ -1,0 +1,62 @@
+"""Every 4 weeks, at the talk time (or the digest's, without a talk): "Do these rituals still
+work for you both?" — the list, and Keep / Change. Rituals are agreements; this keeps them
+chosen rather than inherited."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import callbacks, texts
+from bot.callbacks import Buttons
+from bot.db.models import Delivery, Person
+from bot.services import outbox
+from bot.services.common import Refusal
+from bot.services.people import partner_of
+
+EVERY = timedelta(weeks=4)
+
+
+def cycle(paired_at: datetime, occurrence: datetime) -> int:
+    """Which 4-week stretch since pairing `occurrence` falls in; 0 is the first (no review)."""
+    return max((occurrence - paired_at) // EVERY, 0)
+
+
+def buttons(delivery_id: int) -> Buttons:
+    return [
+        [
+            (texts.REVIEW_KEEP, callbacks.pack(callbacks.REVIEW, "k", delivery_id)),
+            (texts.REVIEW_CHANGE, callbacks.pack(callbacks.REVIEW, "c", delivery_id)),
+        ]
+    ]
+
+
+async def answer(
+    session: AsyncSession, person: Person, delivery_id: int, keep: bool, now: datetime
+) -> bool | Refusal:
+    """Keep: the partner hears it, once. Change: the caller shows the rituals menu. Returns
+    whether anything was sent."""
+    row = await session.get(Delivery, delivery_id)
+    partner = await partner_of(session, person)
+    if (
+        row is None
+        or partner is None
+        or row.kind != "review"
+        or row.recipient_id != person.id
+        or row.couple_id != person.couple_id
+    ):
+        return Refusal.STALE
+    if not keep:
+        return False
+    sent = await outbox.enqueue(
+        session,
+        key=f"review-kept:{delivery_id}",
+        recipient=partner,
+        kind="review_kept",
+        text=texts.review_kept_by(person.first_name),
+        couple_id=person.couple_id,
+        sender_id=person.id,
+        now=now,
+    )
+    return sent is not None

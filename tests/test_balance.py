@@ -1,0 +1,137 @@
+"""Balance, when both agree: past the agreed number of requests in a window the words still
+come, after an offer of one minute of breathing that one tap skips. And every 4 weeks, at the
+talk: "Do these rituals still work for you both?"."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot import texts
+from bot.db.models import Agreement
+from tests.faketelegram import FakeUser
+from tests.harness import Steady
+from tests.stories import agree_phrase, pair
+from tests.test_pause import zones
+
+
+async def agree_balance(alex: FakeUser, sam: FakeUser, setting: str = "3 2h") -> None:
+    await alex.send(f"/balance {setting}")
+    await alex.expect("I've asked Sam to agree")
+    ask = await sam.expect("Alex suggests a balance setting")
+    await sam.press(texts.AGREE_BUTTON, ask)
+    await alex.expect("Sam agreed: after ")
+
+
+async def ask(user: FakeUser, times: int) -> None:
+    for _ in range(times):
+        await user.tap(texts.REASSURE_BUTTON)
+        await user.expect("💛 From Sam")
+
+
+async def test_beyond_the_balance_breathing_is_offered_first_and_the_words_still_come(
+    steady: Steady,
+) -> None:
+    alex, sam = await pair(steady)
+    await agree_phrase(alex, sam, "You're safe with me.")
+    await ask(alex, 3)  # before any agreement, every request is simply answered
+    await agree_balance(alex, sam)
+    await steady.advance(timedelta(hours=2, minutes=1))
+    alex.mark_read()
+    since = len(alex.inbox)
+    await ask(alex, 3)  # within the balance: at once
+    await alex.tap(texts.REASSURE_BUTTON)
+    offer = await alex.expect(texts.BREATHE_FIRST)
+    assert offer.buttons == [texts.BREATHE_FIRST_BUTTON, texts.SKIP_BUTTON]
+    await steady.settle()
+    assert not [m for m in alex.unread if "💛 From Sam" in m.shown]
+    await sam.expect("Alex asked for reassurance")  # the partner is told at once, as always
+    await alex.press(texts.SKIP_BUTTON, offer)
+    await alex.expect("💛 From Sam")
+    # No counts, no scores: nothing Alex saw around the requests has a number in it.
+    assert not [m for m in alex.inbox[since:] if any(ch.isdigit() for ch in m.shown)]
+
+
+async def test_the_held_words_arrive_after_a_minute_whatever_is_tapped(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await agree_phrase(alex, sam, "I'm here.")
+    await agree_balance(alex, sam, "1 30m")
+    await ask(alex, 1)
+    await alex.tap(texts.REASSURE_BUTTON)
+    await alex.expect(texts.BREATHE_FIRST)
+    await steady.advance(timedelta(seconds=59))
+    assert not [m for m in alex.unread if "💛 From Sam" in m.shown]
+    await steady.advance(timedelta(seconds=1))
+    await alex.expect("💛 From Sam")
+
+
+async def test_breathe_first_releases_the_words_when_the_breathing_ends(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await agree_phrase(alex, sam, "Always.")
+    await agree_balance(alex, sam, "1 2h")
+    await ask(alex, 1)
+    await alex.tap(texts.REASSURE_BUTTON)
+    offer = await alex.expect(texts.BREATHE_FIRST)
+    await alex.press(texts.BREATHE_FIRST_BUTTON, offer)
+    breathing = await alex.expect(texts.BREATHE_START)
+    await alex.server.wait_for(
+        lambda: texts.BREATHE_DONE in breathing.shown or None, 15, what="breathing done"
+    )
+    await alex.expect("💛 From Sam", timeout=5)
+
+
+async def test_balance_is_agreed_by_both_and_either_can_turn_it_off(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await alex.send("/balance")
+    usage = await alex.expect("Balance: after a number of requests")
+    await alex.press(texts.PROPOSE_DEFAULT_BUTTON, usage)
+    ask_sam = await sam.expect("Alex suggests a balance setting: after 3 requests within 2 hours")
+    await sam.press(texts.DECLINE_BUTTON, ask_sam)
+    await alex.expect("Sam would rather keep things as they are for now.")
+    async with steady.rt.db.transaction() as session:
+        assert list(await session.scalars(select(Agreement))) == []
+    await agree_balance(alex, sam)
+    await sam.send("/balance")
+    await sam.expect("Your balance setting: after 3 requests within 2 hours")
+    await sam.send("/balance off")
+    await sam.expect(texts.BALANCE_OFF)
+    await alex.expect("Sam turned balance off")
+    for bad in (
+        "/balance lots",
+        "/balance 0 2h",
+        "/balance 3 10m",
+        "/balance 3 3d",
+        "/balance 99 2h",
+    ):
+        await alex.send(bad)
+        await alex.expect(texts.BALANCE_BAD)
+
+
+async def test_every_four_weeks_the_talk_asks_if_the_rituals_still_work(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await zones(alex, sam)
+    await alex.send("/ritual add talk 18:00 sun")
+    await alex.expect("Added:")
+    await alex.send("/ritual add checkin 12:30 daily")
+    await alex.expect("Added:")
+    # The first four Sundays: the talk, no review yet.
+    for day in (8, 15, 22, 29):
+        await steady.advance_to(datetime(2026, 3, day, 18, 0, tzinfo=UTC))
+        await alex.expect("Time for your weekly talk")
+    assert not [m for m in alex.inbox if "still work for you both" in m.shown]
+    # The first talk four weeks after pairing brings it.
+    await steady.advance_to(datetime(2026, 4, 5, 18, 0, tzinfo=UTC))
+    review = await alex.expect("Do these rituals still work for you both?")
+    assert "• Weekly talk · 18:00 · Sundays\n• Check-in · 12:30 · every day" in review.shown
+    assert review.buttons == [texts.REVIEW_KEEP, texts.REVIEW_CHANGE]
+    await alex.press(texts.REVIEW_KEEP, review)
+    await sam.expect("Alex is happy with your rituals as they are.")
+    sams = await sam.expect("Do these rituals still work for you both?")
+    await sam.press(texts.REVIEW_CHANGE, sams)
+    menu = await sam.expect("Check-in · 12:30")  # the /rituals menu, to change something
+    assert any(label.startswith(texts.PAUSE_BUTTON) for label in menu.buttons)
+    # Not again the next Sunday.
+    await steady.advance_to(datetime(2026, 4, 12, 18, 0, tzinfo=UTC))
+    await alex.expect("Time for your weekly talk")
+    assert not [m for m in alex.unread if "still work for you both" in m.shown]

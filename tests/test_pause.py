@@ -1,0 +1,221 @@
+"""The safe word and the pause: agreed first, then "I need a moment" — the partner is told
+neutrally with the time of return, rituals and relays wait, and both come back together."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot import texts
+from bot.db.models import Agreement, Pause, Person
+from tests.conftest import T0
+from tests.faketelegram import FakeUser, Message
+from tests.harness import Steady
+from tests.stories import agree_phrase, pair
+from tests.test_authorisation import snapshot
+
+
+async def zones(*users: FakeUser, zone: str = "UTC") -> None:
+    for user in users:
+        await user.send(f"/timezone {zone}")
+        await user.expect(f"Your time zone is {zone}")
+
+
+async def agree_safe_word(alex: FakeUser, sam: FakeUser, word: str) -> None:
+    await alex.send(f"/safeword {word}")
+    await alex.expect(f"I've asked Sam to agree to “{word}”")
+    ask = await sam.expect(f"Alex suggests “{word}” as your safe word")
+    await sam.press(texts.AGREE_BUTTON, ask)
+    await alex.expect(f"Sam agreed: “{word}” is your safe word now")
+
+
+async def take_a_moment(user: FakeUser, length: str) -> Message:
+    """/pause and a length; returns the message, which now says when they'll be back."""
+    await user.send("/pause")
+    ask = await user.expect(texts.PAUSE_ASK)
+    await user.press(length, ask)
+    await user.server.settle()
+    return ask
+
+
+async def test_safe_word_is_agreed_first_then_starts_a_pause_the_partner_hears_of_neutrally(
+    steady: Steady,
+) -> None:
+    alex, sam = await pair(steady)
+    await zones(alex, sam, zone="Europe/Berlin")
+    await alex.send("/safeword pineapple")
+    await alex.expect("I've asked Sam to agree")
+    ask = await sam.expect("Alex suggests “pineapple” as your safe word")
+    # Until Sam agrees, the word is just a word.
+    await alex.send("pineapple")
+    await alex.expect("I only pass words to Sam when you ask me to")
+    await sam.press(texts.AGREE_BUTTON, ask)
+    await steady.settle()
+    assert ask.shown == texts.safeword_agreed("pineapple")
+    await alex.expect("Sam agreed: “pineapple” is your safe word now")
+
+    await alex.send("  Pineapple! ")
+    choose = await alex.expect(texts.PAUSE_ASK)
+    assert choose.buttons == list(texts.PAUSE_LENGTHS)
+    await alex.press("1 hour", choose)
+    await steady.settle()
+    # 09:00 UTC is 10:00 in Berlin: back at 11:00 on both clocks.
+    assert choose.shown.startswith("Take the time you need. Sam knows you'll be back at 11:00")
+    assert texts.BREATHE_BUTTON in choose.buttons
+    notice = await sam.expect("Alex needs a moment to settle")
+    assert notice.shown == (
+        "Alex needs a moment to settle. They'll be back at 11:00 (your time). "
+        "Nothing you need to do now."
+    )
+    await sam.send("/status")
+    status = await sam.expect("It's")
+    assert "Alex is taking a moment until 11:00." in status.shown
+
+
+async def test_the_moment_button_and_pause_work_without_a_safe_word(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    assert texts.MOMENT_BUTTON in alex.keyboard
+    await alex.tap(texts.MOMENT_BUTTON)
+    ask = await alex.expect(texts.PAUSE_ASK)
+    await alex.press("20 minutes", ask)
+    # Sam has no time zone yet: the time says which clock it is on.
+    await sam.expect("They'll be back at 09:20 UTC (your time)")
+    await alex.send("/pause")
+    await alex.expect("You're taking a moment until 09:20 UTC. /resume ends it sooner.")
+
+
+async def test_breathing_is_offered_right_away(steady: Steady) -> None:
+    alex, _sam = await pair(steady)
+    await take_a_moment(alex, "20 minutes")
+    await alex.press(texts.BREATHE_BUTTON)
+    await alex.expect(texts.BREATHE_START)
+
+
+async def test_during_a_pause_rituals_and_the_partners_request_wait_but_the_words_do_not(
+    steady: Steady,
+) -> None:
+    alex, sam = await pair(steady)
+    await zones(alex, sam)
+    await agree_phrase(sam, alex, "I'm right here.")
+    await alex.send("/ritual add checkin 09:30 daily")
+    await alex.expect("Added:")
+    await take_a_moment(alex, "1 hour")
+    await sam.expect("Alex needs a moment to settle")
+    alex.mark_read()
+
+    await sam.tap(texts.REASSURE_BUTTON)
+    words = await sam.expect("💛 From Alex")
+    assert "Alex is taking a moment until 10:00; they'll hear you asked when they're back." in (
+        words.shown
+    )
+    await steady.advance(timedelta(minutes=31))
+    await sam.expect(texts.CHECKIN_PROMPT)
+    assert alex.unread == []  # neither the check-in nor Sam's request reach Alex yet
+
+    await steady.advance_to(T0 + timedelta(hours=1))
+    back = await alex.expect("Coming back together")
+    assert back.buttons == list(texts.EXTEND_BUTTONS)
+    await alex.expect(texts.CHECKIN_PROMPT)
+    held = await alex.expect("While you were taking a moment: Sam asked for reassurance.")
+    assert "just now" not in held.shown
+    await sam.expect("Alex is coming back. Two gentle ways to start")
+
+
+async def test_a_pause_survives_a_restart_and_may_be_extended_once(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await take_a_moment(alex, "20 minutes")
+    await sam.expect("back at 09:20 UTC")
+    await steady.restart()
+    await steady.advance(timedelta(minutes=20))
+    back = await alex.expect("Coming back together")
+    await sam.expect("Alex is coming back")
+    another_hour = back.button_data(texts.EXTEND_BUTTONS[1])
+    await alex.press(texts.EXTEND_BUTTONS[0], back)
+    await steady.settle()
+    assert back.buttons == []
+    await alex.expect("Okay, a little longer. Back at 09:40 UTC.")
+    await sam.expect("Alex needs a little longer. They'll be back at 09:40 UTC (your time).")
+    answer = await alex.press_data(another_hour, back)  # a second extension, e.g. a double tap
+    assert answer.text is None
+    await alex.expect(texts.PAUSE_EXTEND_USED)
+    await steady.advance(timedelta(minutes=20))
+    again = await alex.expect("Coming back together")
+    assert again.buttons == []  # extended once already
+    await sam.expect("Alex is coming back")
+    async with steady.rt.db.transaction() as session:
+        pause = await session.scalar(select(Pause))
+        assert pause is not None and pause.extended
+
+
+async def test_resume_ends_a_pause_early_and_releases_what_waited(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await agree_phrase(sam, alex, "Always.")
+    await take_a_moment(alex, "2 hours")
+    await sam.tap(texts.REASSURE_BUTTON)
+    await sam.expect("💛 From Alex")
+    await steady.advance(timedelta(minutes=30))
+    alex.mark_read()
+    await alex.send("/resume")
+    await alex.expect("Coming back together")
+    await alex.expect("While you were taking a moment: Sam asked for reassurance")
+    await sam.expect("Alex is coming back")
+    await alex.send("/resume")
+    await alex.expect(texts.NOT_PAUSED)
+    async with steady.rt.db.transaction() as session:
+        assert await session.scalar(select(Person.paused_until).where(Person.id == 1)) is None
+    # Nothing more comes at the old end of the pause.
+    await steady.advance(timedelta(hours=2))
+    assert not [m for m in alex.unread if "Coming back" in m.shown]
+
+
+async def test_until_tomorrow_morning_means_eight_on_their_own_clock(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await zones(alex, zone="America/New_York")  # 04:00 there: this morning at 08:00
+    await zones(sam, zone="Asia/Tokyo")
+    shown = await take_a_moment(alex, "Until tomorrow morning")
+    assert "Sam knows you'll be back at 08:00" in shown.shown
+    await sam.expect("They'll be back at 22:00 (your time)")
+
+
+async def test_bad_safe_words_and_pauses_get_a_correction_and_change_nothing(
+    steady: Steady,
+) -> None:
+    alex, sam = await pair(steady)
+    before = await snapshot(steady)
+    for bad in ("/nope", "one two three four", "x" * 40, "...", texts.MOMENT_BUTTON):
+        await alex.send(f"/safeword {bad}")
+        await alex.expect(texts.SAFEWORD_BAD)
+    await alex.send("/safeword")
+    await alex.expect("You don't have a safe word yet")
+    await alex.send("/safeword off")
+    await alex.expect(texts.SAFEWORD_NOTHING_TO_CLEAR)
+    await alex.send("/resume")
+    await alex.expect(texts.NOT_PAUSED)
+    assert await snapshot(steady) == before
+    loner = steady.user("Zoe")
+    await loner.start()
+    for command in ("/pause", "/safeword kiwi"):
+        await loner.send(command)
+        await loner.expect(texts.NOT_PAIRED)
+    assert sam.unread == []
+
+
+async def test_a_safe_word_can_be_declined_and_turned_off(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await alex.send("/safeword kiwi")
+    ask = await sam.expect("Alex suggests “kiwi”")
+    await sam.press(texts.DECLINE_BUTTON, ask)
+    await alex.expect("Sam would rather not use “kiwi”")
+    await agree_safe_word(alex, sam, "harbour")
+    await sam.send("/safeword")
+    await sam.expect("Your safe word is “harbour”")
+    await alex.send("/safeword harbour")
+    await alex.expect(texts.SAFEWORD_SAME)
+    await sam.send("/safeword off")
+    await sam.expect(texts.SAFEWORD_OFF)
+    await alex.expect("Sam turned the safe word off")
+    async with steady.rt.db.transaction() as session:
+        assert list(await session.scalars(select(Agreement))) == []
+    await alex.send("harbour")
+    await alex.expect("I only pass words to Sam")

@@ -1,0 +1,95 @@
+"""Self-soothing: /breathe shows box breathing by editing one message in time, with Stop and a
+gentle check at the end; /ground walks the 5-4-3-2-1 exercise one tap at a time."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot import callbacks, texts
+from bot.services import soothing
+from tests.faketelegram import FakeUser, Message
+from tests.harness import Steady
+
+
+async def wait_until(message: Message, text: str, user: FakeUser, timeout: float = 10) -> None:
+    await user.server.wait_for(lambda: text in message.shown or None, timeout, what=text)
+
+
+async def test_breathing_edits_one_message_through_every_step_and_asks_if_steadier(
+    steady: Steady,
+) -> None:
+    alex = steady.user("Alex")
+    await alex.start()
+    await alex.expect("Steady helps")
+    await alex.send("/breathe")
+    breathing = await alex.expect(texts.BREATHE_START)
+    assert breathing.shown.endswith(soothing.frame(0))
+    assert "Breathe in … 4" in breathing.shown and "Round 1 of 4" in breathing.shown
+    assert breathing.buttons == [texts.STOP_BUTTON]
+    await wait_until(breathing, texts.BREATHE_DONE, alex, timeout=15)
+    # One message, edited once per step — in, hold, out, hold, four rounds — then the question.
+    edits = [line.text for line in steady.telegram.transcript if line.kind == "edit"]
+    assert edits == [soothing.frame(step) for step in range(1, soothing.STEPS)] + [
+        texts.BREATHE_DONE
+    ]
+    assert [text.splitlines()[0] for text in edits[:4]] == [
+        "🌬 Hold … 4",
+        "🌬 Breathe out … 4",
+        "🌬 Hold … 4",
+        "🌬 Breathe in … 4",
+    ]
+    assert "Round 4 of 4" in edits[-2]
+    assert alex.unread == []  # no message but the one being edited
+    assert breathing.buttons == [texts.STEADIER_YES, texts.STEADIER_NOT_YET]
+    await alex.press(texts.STEADIER_NOT_YET, breathing)
+    await steady.settle()
+    assert breathing.shown == texts.STEADIER_MORE
+
+
+async def test_stop_ends_the_breathing_at_once(steady: Steady) -> None:
+    alex = steady.user("Alex")
+    await alex.start()
+    await alex.send("/breathe")
+    breathing = await alex.expect(texts.BREATHE_START)
+    await alex.press(texts.STOP_BUTTON, breathing)
+    await steady.settle()
+    assert breathing.shown == texts.BREATHE_STOPPED
+    edits = breathing.edits
+    await asyncio.sleep(steady.settings.breathe_seconds * 4)
+    assert breathing.edits == edits  # no step after Stop
+
+
+async def test_someone_elses_stop_button_does_nothing(steady: Steady) -> None:
+    alex, sam = steady.user("Alex"), steady.user("Sam")
+    await alex.start()
+    await sam.start()
+    await alex.send("/breathe")
+    breathing = await alex.expect(texts.BREATHE_START)
+    stop = breathing.button_data(texts.STOP_BUTTON)
+    await sam.send("/help")
+    mine = await sam.expect("Here's what I can do")
+    answer = await sam.press_data(stop, mine)
+    assert answer.text == texts.BUTTON_STALE
+    await wait_until(breathing, texts.BREATHE_DONE, alex)
+    answer = await alex.press_data(callbacks.pack(callbacks.BREATHE, "x", 12345), breathing)
+    assert answer.text == texts.BUTTON_STALE
+
+
+async def test_grounding_is_one_step_per_tap(steady: Steady) -> None:
+    alex = steady.user("Alex")
+    await alex.start()
+    await alex.send("/ground")
+    step = await alex.expect("Name 5 things you can see")
+    for expected in ("4 things you can touch", "3 things you can hear", "2 things you can smell"):
+        await alex.press(texts.GROUND_NEXT, step)
+        await steady.settle()
+        assert expected in step.shown
+    await alex.press(texts.GROUND_NEXT, step)
+    await steady.settle()
+    assert "1 thing you can taste" in step.shown and "Step 5 of 5" in step.shown
+    await alex.press(texts.GROUND_NEXT, step)
+    await steady.settle()
+    assert step.shown == texts.GROUND_DONE
+    await alex.press(texts.STEADIER_YES, step)
+    await steady.settle()
+    assert step.shown == texts.STEADIER_GLAD
