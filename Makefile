@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: run test demo lint typecheck unit migrate clean bench bench-startup bench-throughput bench-lateness
+.PHONY: run test demo lint typecheck unit migrate clean fuzz bench bench-startup bench-throughput bench-lateness bench-faults bench-crashes
 
 # A stamp per install flavour, rebuilt when the dependency list changes.
 $(VENV)/.run-installed: pyproject.toml constraints.txt
@@ -44,7 +44,11 @@ unit: $(VENV)/.dev-installed
 demo: $(VENV)/.dev-installed
 	$(PY) -m tests.demo
 
-## Benchmarks (run by hand; they print their figures — see docs/performance.md)
+## Property-based fuzzing at length: 10,000 examples of any input in every state
+fuzz: $(VENV)/.dev-installed
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_properties.py -q
+
+## Benchmarks (run by hand; they print their figures — see docs/performance.md, reliability.md)
 bench: bench-startup bench-throughput bench-lateness
 
 bench-startup: $(VENV)/.dev-installed
@@ -55,6 +59,12 @@ bench-throughput: $(VENV)/.dev-installed
 
 bench-lateness: $(VENV)/.dev-installed
 	$(PY) -m bench.lateness 200 60
+
+bench-faults: $(VENV)/.dev-installed
+	$(PY) -m bench.faults 1000 0.1
+
+bench-crashes: $(VENV)/.dev-installed
+	$(PY) -m bench.crashes 2000 20
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,4 +1,5 @@
-"""`python -m bot [run|migrate]` — run the bot (the default), or only apply migrations.
+"""`python -m bot [run|migrate|rotate-key]` — run the bot (the default), only apply migrations,
+or re-encrypt stored text with the current DATA_KEY.
 
 Exit codes: 0 done, 1 could not start (network, database), 2 configuration to fix (token)."""
 
@@ -15,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import logs, texts
 from bot.app import StartupError, safe_url, serve
 from bot.config import ConfigError, Settings
-from bot.db import migrate
+from bot.db import Database, migrate, rotate
 
 EXIT_CONFIG = 2
 
@@ -41,7 +42,9 @@ async def _run(settings: Settings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Steady, the couples bot.")
-    parser.add_argument("command", nargs="?", default="run", choices=["run", "migrate"])
+    parser.add_argument(
+        "command", nargs="?", default="run", choices=["run", "migrate", "rotate-key"]
+    )
     args = parser.parse_args(argv)
 
     token: str | None = None
@@ -51,6 +54,12 @@ def main(argv: list[str] | None = None) -> int:
             settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
         )
         logs.configure(settings.log_level, logs.token_secrets(token))
+        settings.configure_encryption()
+        if args.command == "rotate-key":
+            if settings.data_key is None:
+                raise ConfigError(texts.ROTATE_NEEDS_KEY)
+            print(texts.rotated(asyncio.run(_rotate(settings))))
+            return 0
         if args.command == "migrate":
             try:
                 asyncio.run(migrate.upgrade(settings.database_url))
@@ -70,6 +79,15 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 0
+
+
+async def _rotate(settings: Settings) -> int:
+    await migrate.upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        return await rotate.rotate(db)
+    finally:
+        await db.dispose()
 
 
 def _redact(text: str, token: str | None) -> str:

@@ -8,12 +8,14 @@ the stop signal — which is what lets tests run the real bot in-process with a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import sys
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, Update
@@ -24,8 +26,9 @@ from telegram.request import HTTPXRequest
 from bot import handlers, texts
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.db import Database, migrate
+from bot.db import Database, migrate, rotate
 from bot.db.models import Person
+from bot.delivery.journal import Journal, JournalTransport
 from bot.delivery.limiter import ResilientRateLimiter
 from bot.delivery.sender import Sender
 from bot.runtime import RUNTIME_KEY, Runtime
@@ -67,7 +70,7 @@ def build_application(settings: Settings, token: str, rt: Runtime) -> App:
         .concurrent_updates(PerPersonUpdateProcessor())
         .connection_pool_size(32)
         .connect_timeout(10)
-        .read_timeout(15)
+        .read_timeout(settings.telegram_read_timeout)
         .write_timeout(15)
         .pool_timeout(5)
         .get_updates_read_timeout(POLL_TIMEOUT + 10)
@@ -79,26 +82,44 @@ def build_application(settings: Settings, token: str, rt: Runtime) -> App:
     assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
     # The delivery path has a bot of its own with a small connection pool, one connection per
     # lane: replies to people's taps never wait behind a burst, and a burst does not pay for a
-    # large pool on every request.
+    # large pool on every request. Its transport notes in the journal each claimed request
+    # that has left the process.
+    rt.journal = Journal(settings.journal_dir, rt.node)  # opened in serve(), after getMe
+    pool = DELIVERY_LANES + 1
+    transport = JournalTransport(rt.journal, limits=httpx.Limits(max_connections=pool))
     delivery_bot: ExtBot[Any] = ExtBot(
         token,
         base_url=settings.telegram_api_base_url,
         base_file_url=settings.telegram_api_file_url,
         rate_limiter=limiter,
         request=HTTPXRequest(
-            connection_pool_size=DELIVERY_LANES + 1,
+            connection_pool_size=pool,
             connect_timeout=10,
-            read_timeout=15,
+            read_timeout=settings.telegram_read_timeout,
             write_timeout=15,
             pool_timeout=5,
+            httpx_kwargs={"transport": transport},
         ),
     )
     rt.delivery_bot = delivery_bot
-    sender = Sender(delivery_bot, rt.db, rt.clock, rt.node, limiter)
+    sender = Sender(delivery_bot, rt.db, rt.clock, rt.node, limiter, rt.journal)
     sender.renderers["insights"] = functools.partial(_draw_insights, rt)
     rt.dispatcher = Dispatcher(rt.db, sender, limiter, rt.clock, app.job_queue)
     rt.db.after_due_change = rt.wake_dispatcher
     return app
+
+
+def _open_journal(journal: Journal) -> None:
+    """Without its journal (a read-only disk), a crash mid-send leaves this process's claims
+    `uncertain`: never sent twice, possibly not at all."""
+    try:
+        journal.open()
+    except OSError as exc:
+        log.warning(
+            "no delivery journal in %s (%s): a crash may lose a message being sent",
+            journal.directory,
+            type(exc).__name__,
+        )
 
 
 async def _on_startup(app: App) -> None:
@@ -151,6 +172,7 @@ async def serve(
     gracefully: stop taking updates, finish the ones being handled and the deliveries in
     flight, close the database."""
     token = settings.require_token()
+    settings.configure_encryption()
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     db = Database(settings.database_url)
     rt = Runtime(settings=settings, db=db, clock=clock or SystemClock())
@@ -159,11 +181,14 @@ async def serve(
     updater = app.updater
     assert updater is not None
     started = False
+    upkeep: asyncio.Task[None] | None = None
     try:
         await _initialize(app)  # getMe: a rejected token stops here, before anything else
         await rt.delivery_bot.initialize()
         await _migrate(settings.database_url)
-        await _upkeep(rt)
+        _open_journal(rt.journal)
+        if not await rotate.keys_open_everything(db):
+            raise StartupError(texts.DATA_KEY_NEEDED, 2)
         if app.post_init:
             await app.post_init(app)
         await updater.start_polling(
@@ -176,6 +201,7 @@ async def serve(
         started = True
         assert rt.dispatcher is not None
         rt.dispatcher.start()
+        upkeep = asyncio.create_task(_upkeep(rt))
         log.info("Steady is running as @%s", rt.bot_username)
         if on_ready is not None:
             on_ready(rt)
@@ -185,12 +211,17 @@ async def serve(
             log.info("Steady is stopping")
         if updater.running:
             await updater.stop()
+        if upkeep is not None:  # unfinished batches are redone at the next start
+            upkeep.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await upkeep
         if rt.dispatcher is not None:
             rt.dispatcher.stop()
         if app.running:
             await app.stop()
         await app.shutdown()
         await rt.delivery_bot.shutdown()
+        rt.journal.close()
         await db.dispose()
         if started:
             log.info("Steady stopped")
@@ -198,10 +229,20 @@ async def serve(
 
 async def _upkeep(rt: Runtime) -> None:
     """Data every couple should have, for couples paired before it existed (the hidden digest
-    ritual); a no-op once done."""
-    async with rt.db.transaction() as session:
-        for person in await rituals.couples_without_digest(session):
-            await rituals.ensure_digest(session, person, rt.clock.now())
+    ritual): done in the background after start, in batches, and a no-op once done."""
+    try:
+        while True:
+            async with rt.db.transaction() as session:
+                batch = await rituals.couples_without_digest(session, UPKEEP_BATCH)
+                for person in batch:
+                    await rituals.ensure_digest(session, person, rt.clock.now())
+            if len(batch) < UPKEEP_BATCH:
+                return
+    except Exception:  # it runs again at the next start
+        log.exception("upkeep failed")
+
+
+UPKEEP_BATCH = 500
 
 
 async def _draw_insights(rt: Runtime, spec: dict[str, Any]) -> bytes:

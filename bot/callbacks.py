@@ -39,6 +39,7 @@ JOURNAL = "jr"  # pg:<couple>:<page> another page; ph:<couple>:<page> its photos
 TRIGGER = "tg"  # f:<trigger>:<feeling>, n:<trigger>:<need>, s(hare) t(alk) p(rivate):<trigger>
 AWAY = "aw"  # y:<delivery> — "I'd like that" on a reconnect prompt
 REVIEW = "rv"  # k(eep) c(hange) — the delivery of the review
+DELETE = "dl"  # y(es) n(o) — the person asking to be erased
 
 # How many ids each action carries; anything else is not one of ours.
 SHAPES: dict[str, dict[str, int]] = {
@@ -66,6 +67,7 @@ SHAPES: dict[str, dict[str, int]] = {
     TRIGGER: {"f": 2, "n": 2, "s": 1, "t": 1, "p": 1},
     AWAY: {"y": 1},
     REVIEW: {"k": 1, "c": 1},
+    DELETE: {"y": 1, "n": 1},
 }
 
 _SHAPE = re.compile(r"^([a-z]{2}):([a-z]{1,4})((?::\d{1,10}){0,3})$")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from bot import texts
+from bot.db import crypto
 
 OFFICIAL_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/steady.db"
@@ -32,10 +35,23 @@ class Settings(BaseSettings):
     # Messages per second to Telegram, for the whole bot (Telegram's limit is about 30); 0 turns
     # the overall limit off, e.g. for a self-hosted Bot API server.
     telegram_rate_limit: float = Field(default=30, ge=0)
+    # Seconds to wait for Telegram's answer to a request. A request that times out may have
+    # been sent, so a message is then never resent (docs/delivery.md).
+    telegram_read_timeout: float = Field(default=15, gt=0, le=120)
+    # Fernet key (Fernet.generate_key()) to encrypt sensitive free text at rest; keys in
+    # DATA_KEY_PREVIOUS (comma-separated) still decrypt, for `python -m bot rotate-key`.
+    data_key: SecretStr | None = None
+    data_key_previous: SecretStr | None = None
     # Seconds of each step of /breathe (in, hold, out, hold). Box breathing is 4; tests go faster.
     breathe_seconds: float = Field(default=4, gt=0, le=10)
+    # Where each process notes which claimed messages have left it, so that after a crash the
+    # ones that never left are sent (bot/delivery/journal.py). A local directory; by default
+    # `journal/` beside the SQLite file, or `data/journal`.
+    delivery_journal_dir: Path | None = None
 
-    @field_validator("telegram_bot_token", mode="before")
+    @field_validator(
+        "telegram_bot_token", "data_key", "data_key_previous", "delivery_journal_dir", mode="before"
+    )
     @classmethod
     def _blank_token_is_missing(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
@@ -78,6 +94,26 @@ class Settings(BaseSettings):
         if base.endswith("/bot"):
             return base[: -len("bot")] + "file/bot"
         return base.rstrip("/") + "/file/bot"
+
+    @property
+    def journal_dir(self) -> Path:
+        if self.delivery_journal_dir is not None:
+            return self.delivery_journal_dir
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            return Path(url.database).parent / "journal"
+        return Path("data/journal")
+
+    def configure_encryption(self) -> None:
+        """Hand the data keys to the database layer; a malformed key is a ConfigError."""
+        previous = self.data_key_previous.get_secret_value() if self.data_key_previous else ""
+        try:
+            crypto.configure(
+                self.data_key.get_secret_value() if self.data_key else None,
+                [k.strip() for k in previous.split(",") if k.strip()],
+            )
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(texts.BAD_DATA_KEY) from exc
 
     def require_token(self) -> str:
         """The bot token, or a ConfigError that says how to get one."""

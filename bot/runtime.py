@@ -18,6 +18,7 @@ from bot.db import Database
 if TYPE_CHECKING:
     from telegram.ext import ExtBot
 
+    from bot.delivery.journal import Journal
     from jobs.dispatcher import Dispatcher
 
 RUNTIME_KEY = "steady.runtime"
@@ -38,6 +39,7 @@ class Runtime:
     bot_username: str = ""
     dispatcher: Dispatcher | None = None
     delivery_bot: ExtBot[Any] = field(init=False)
+    journal: Journal = field(init=False)
 
     def wake_dispatcher(self) -> None:
         if self.dispatcher is not None:

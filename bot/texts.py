@@ -71,6 +71,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("balance", "A gentle balance for reassurance requests, if you both agree"),
     ("insights", "A picture of your last 8 weeks"),
     ("support", "Where to find professional help"),
+    ("export", "Everything Steady stores about you, as a file"),
+    ("delete", "Erase everything Steady stores about you"),
     ("unpair", "End the pairing"),
     ("cancel", "Stop what you're in the middle of"),
     ("help", "This list"),
@@ -145,6 +147,23 @@ INVITE_MALFORMED = (
     "That doesn't look like an invite code. Open the link your partner sent, or send /join "
     "followed by the code in it."
 )
+
+
+def join_limited(until: str) -> str:
+    return (
+        f"That's a lot of invite codes in an hour, so I've paused trying new ones until {until}. "
+        "Ask your partner to send their link again, and open it then."
+    )
+
+
+def relay_limited(partner: str, until: str) -> str:
+    return (
+        f"You've sent {shortened(partner, 24)} a lot through me in the last hour, so I'll hold "
+        f"off until {until}. "
+        f"Your agreed words are always here: {REASSURE_BUTTON}."
+    )
+
+
 JOIN_USAGE = "Send /join followed by the code from your partner's invite, for example /join Xy3…"
 
 
@@ -833,6 +852,10 @@ NOT_PAUSED = "You're not taking a moment right now. /pause starts one."
 PAUSE_RESUMED = "Welcome back."
 PAUSE_EXTEND_USED = "You've already extended this moment once. /pause starts a new one."
 PAUSE_EXTEND_LATE = "This moment ended a while ago. /pause starts a new one if you need it."
+PAUSE_EXTEND_MAX = (
+    "A moment lasts a day at most, and this one already reaches that. When it ends, /pause "
+    "starts a new one if you need it."
+)
 
 
 def asked_during_pause(notice: str) -> str:
@@ -946,9 +969,13 @@ def appreciation_notice(name: str, words: str) -> str:
     return f"💛 {name} appreciates you:\n{words}"
 
 
+# An entry on a /journal page is cut to this many UTF-16 units, so five always fit a message.
+JOURNAL_LINE_MAX = 650
+
+
 def journal_line(name: str, when: str, words: str, photo: bool, appreciation: bool) -> str:
     mark = "💛 " if appreciation else ("📷 " if photo else "")
-    return f"{when} · {name}: {mark}{words}"
+    return f"{when} · {name}: {mark}{shortened(words, JOURNAL_LINE_MAX)}"
 
 
 def journal_page(lines: list[str], page: int, pages: int) -> str:
@@ -1025,6 +1052,9 @@ def triggers_list(items: list[tuple[str, str, str]]) -> str:
     lines = ["Your log (only you see it, unless you shared):"]
     lines += [f"\n{when} — {text}\n({status})" for when, text, status in items]
     return "\n".join(lines)
+
+
+TALK_TOPIC_MAX = 400  # UTF-16 units of one statement in a talk prompt
 
 
 def talk_topics(statements: list[tuple[str, str]]) -> str:
@@ -1166,6 +1196,30 @@ SUPPORT = (
 )
 
 
+# --- privacy --------------------------------------------------------------------------------
+
+EXPORT_ABOUT = (
+    "Everything Steady stores about you, table by table. Texts you wrote are here as you wrote "
+    "them; messages already sent keep no text."
+)
+EXPORT_CAPTION = "Everything Steady stores about you, as a JSON file."
+EXPORT_FILENAME = "steady-export.json"
+DELETE_CONFIRM = (
+    "Delete everything Steady stores about you? Your pairing ends, your partner is told you've "
+    "left, and your words, notes, journal entries, triggers and check-ins are erased. This "
+    "can't be undone."
+)
+DELETE_YES_BUTTON = "Yes, delete everything"
+DELETED = (
+    "Done. Everything Steady stored about you is erased. /start begins again, if you ever want to."
+)
+DELETE_CANCELLED = "Okay, nothing was deleted."
+
+
+def partner_deleted(name: str) -> str:
+    return f"{name} has left Steady and erased their data, so your pairing has ended."
+
+
 # --- buttons that are not yours or no longer apply -------------------------------------------
 
 BUTTON_STALE = "This button doesn't work any more."
@@ -1179,10 +1233,28 @@ PRIVATE_ONLY = "I work in a private chat only. Open a chat with me directly to u
 SOMETHING_WENT_WRONG = "Something went wrong on my side. Please try again in a moment."
 
 
+# Telegram measures text in UTF-16 code units (an emoji is two): 4096 for a message, 1024 for
+# a caption. Pages leave room so they never brush against the limit.
+PAGE_LIMIT = 3800
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
 def shortened(words: str, limit: int) -> str:
-    """Words on one line, cut to `limit` characters with an ellipsis (for button labels)."""
+    """Words on one line, cut to `limit` UTF-16 units (Telegram's measure) with an ellipsis."""
     flat = " ".join(words.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + ELLIPSIS
+    if utf16_len(flat) <= limit:
+        return flat
+    cut: list[str] = []
+    size = 0
+    for char in flat:
+        size += 2 if ord(char) > 0xFFFF else 1
+        if size > limit - 1:
+            break
+        cut.append(char)
+    return "".join(cut) + ELLIPSIS
 
 
 NAMELESS = "Partner"  # for a Telegram name made only of control characters
@@ -1219,6 +1291,22 @@ REJECTED_TOKEN = (
     "Telegram did not accept TELEGRAM_BOT_TOKEN: copy the token again from @BotFather "
     "(/mybots → your bot → API Token) and set it in .env."
 )
+BAD_DATA_KEY = (
+    'DATA_KEY (or DATA_KEY_PREVIOUS) is not a Fernet key: make one with python -c "from '
+    'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" and keep it safe '
+    "— without it, encrypted text can't be read."
+)
+DATA_KEY_NEEDED = (
+    "The database holds encrypted text that the configured keys don't open: set DATA_KEY to the "
+    "key it was written with (or list that key in DATA_KEY_PREVIOUS)."
+)
+
+
+def rotated(count: int) -> str:
+    return f"Encrypted {count} stored values with the current DATA_KEY."
+
+
+ROTATE_NEEDS_KEY = "Set DATA_KEY first: rotate-key encrypts everything with it."
 DATABASE_UP_TO_DATE = "The database is up to date."
 
 

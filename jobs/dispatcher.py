@@ -140,12 +140,14 @@ class Dispatcher:
         self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
 
     async def _expire_leases(self) -> None:
-        """A `sending` row whose lease ran out belongs to a process that died mid-send. It may
-        have reached Telegram, so it becomes `uncertain` — never sent a second time."""
+        """Claims of processes that died mid-send: on this machine their journals say which
+        requests left (bot/delivery/journal.py); elsewhere, a `sending` row whose lease ran out
+        may have reached Telegram, so it becomes `uncertain` — never sent a second time."""
+        await self._sender.settle_orphans()
         async with self._db.transaction() as session:
             await session.execute(
                 update(Delivery)
-                .where(Delivery.status == SENDING, Delivery.claimed_until < self._clock.now())
+                .where(Delivery.status == SENDING, Delivery.claimed_until <= self._clock.now())
                 .values(status=UNCERTAIN, payload=None)
             )
 
@@ -168,12 +170,17 @@ class Dispatcher:
             return [(row.id, row.chat_id) for row in rows]
 
     async def _next_due(self) -> datetime | None:
+        """The next instant there is work: a row due, a ritual slot due, or the lease of a row
+        left `sending` by a crashed process running out (it then becomes `uncertain`)."""
         async with self._db.transaction() as session:
             delivery = await session.scalar(
                 select(func.min(Delivery.due_at)).where(Delivery.status == PENDING)
             )
+            lease = await session.scalar(
+                select(func.min(Delivery.claimed_until)).where(Delivery.status == SENDING)
+            )
             slot = await rituals.next_due(session)
-        return min((t for t in (delivery, slot) if t is not None), default=None)
+        return min((t for t in (delivery, lease, slot) if t is not None), default=None)
 
     async def _send(self, due: list[tuple[int, int]]) -> None:
         """One round: the first due row of each chat that may hear from us again, in due order,

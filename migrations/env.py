@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from bot.db import models  # noqa: F401  (registers the tables on the metadata)
 from bot.db.base import Base, UTCDateTime
+from bot.db.crypto import SecretJSON, SecretText
 from bot.db.engine import create_engine
 
 config = context.config
@@ -24,6 +25,10 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool
     # Migrations stay independent of application code: our UTC type is a plain timestamptz.
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, SecretText):  # encrypted or not, it is text
+        return "sa.Text()"
+    if type_ == "type" and isinstance(obj, SecretJSON):
+        return "sa.JSON()"
     return False
 
 

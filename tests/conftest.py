@@ -65,7 +65,7 @@ async def steady(
 from hypothesis import settings as _hypothesis_settings  # noqa: E402
 
 _hypothesis_settings.register_profile("default", max_examples=60)
-_hypothesis_settings.register_profile("ci", max_examples=300)
+_hypothesis_settings.register_profile("ci", max_examples=1_000)
 _hypothesis_settings.register_profile("fuzz", max_examples=10_000)
 _hypothesis_settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "default"))
 

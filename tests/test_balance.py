@@ -135,3 +135,45 @@ async def test_every_four_weeks_the_talk_asks_if_the_rituals_still_work(steady: 
     await steady.advance_to(datetime(2026, 4, 12, 18, 0, tzinfo=UTC))
     await alex.expect("Time for your weekly talk")
     assert not [m for m in alex.unread if "still work for you both" in m.shown]
+
+
+async def test_breathe_first_words_never_arrive_mid_breath(steady: Steady) -> None:
+    """Box breathing at its real pace is 16 steps of 4 s — longer than the minute the words
+    wait by themselves: once "Breathe with me" is tapped they wait for the breathing's end."""
+    steady.rt.settings.breathe_seconds = 0.4  # 6.4 s in all, while the clock jumps a minute
+    alex, sam = await pair(steady)
+    await agree_phrase(alex, sam, "Always.")
+    await agree_balance(alex, sam, "1 2h")
+    await ask(alex, 1)
+    await alex.tap(texts.REASSURE_BUTTON)
+    offer = await alex.expect(texts.BREATHE_FIRST)
+    await alex.press(texts.BREATHE_FIRST_BUTTON, offer)
+    breathing = await alex.expect(texts.BREATHE_START)
+    await steady.advance(timedelta(seconds=61))
+    assert texts.BREATHE_DONE not in breathing.shown
+    assert not [m for m in alex.unread if "💛 From Sam" in m.shown]
+    await alex.server.wait_for(
+        lambda: texts.BREATHE_DONE in breathing.shown or None, 15, what="breathing done"
+    )
+    await alex.expect("💛 From Sam", timeout=5)
+
+
+async def test_a_review_that_quiet_hours_skipped_comes_at_the_next_talk(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await zones(alex, sam)
+    await alex.send("/ritual add talk 18:00 sun")
+    await alex.expect("Added:")
+    await steady.advance_to(datetime(2026, 3, 29, 18, 0, tzinfo=UTC))
+    # The first talk of the second four weeks falls in Alex's quiet hours, past its grace.
+    await alex.send("/quiet 17:00-20:00")
+    await alex.expect("Quiet hours")
+    await steady.advance_to(datetime(2026, 4, 5, 18, 0, tzinfo=UTC))
+    await sam.expect("Do these rituals still work for you both?")
+    await steady.advance_to(datetime(2026, 4, 5, 20, 30, tzinfo=UTC))
+    assert not [m for m in alex.unread if "still work for you both" in m.shown]
+    await alex.send("/quiet off")
+    await alex.expect("Quiet hours")
+    await steady.advance_to(datetime(2026, 4, 12, 18, 0, tzinfo=UTC))
+    await alex.expect("Do these rituals still work for you both?")
+    await steady.advance_to(datetime(2026, 4, 19, 18, 0, tzinfo=UTC))
+    assert not [m for m in alex.unread if "still work for you both" in m.shown]

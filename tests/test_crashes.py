@@ -34,8 +34,36 @@ async def test_killed_between_telegram_accepting_and_recording_nothing_is_sent_t
     await asyncio.sleep(2)  # time enough for a duplicate, if there were going to be one
     assert await second.terminate() == 0
     assert (prompts(alex), prompts(sam)) == (1, 1)
-    # Alex's stays unconfirmed ("sending" until its lease ends, then "uncertain"), never resent.
-    assert set(await statuses(database_url)) <= {"sent", "sending"}
+    # Alex's request had left the killed process (its journal says so): it is `uncertain` from
+    # the restart on, and never resent.
+    assert await statuses(database_url) == {"sent": 1, "uncertain": 1}
+
+
+async def test_killed_between_claiming_and_sending_the_unsent_claims_are_sent_once(
+    telegram: FakeTelegram, database_url: str, tmp_path: Path
+) -> None:
+    """A burst with no rate limit is claimed in groups and each group's requests go out one
+    after another: while the first is held by Telegram the rest are claimed, not yet sent. A
+    kill then must not lose them — the journal shows they never left, and the next process
+    sends them — nor resend the one that did leave."""
+    people = await seed_checkins(telegram, database_url, 20, soon(), datetime.now(UTC))
+    telegram.faults = FaultPlan(script=[Fault("hold")], hold_spell=True)
+    env = bot_env(telegram, database_url, TELEGRAM_RATE_LIMIT="0")
+    first = await BotProcess.start(env, tmp_path)
+    await asyncio.wait_for(telegram.faults.held.wait(), 30)
+    await asyncio.sleep(0.3)
+    claimed = (await statuses(database_url)).get("sending", 0)
+    await first.kill()
+    telegram.faults.release()
+    reached = sum(prompts(p) for p in people)  # the requests held by Telegram at the kill
+    assert claimed > reached, "the kill was meant to land while claimed requests had not left"
+
+    second = await BotProcess.start(env, tmp_path)
+    await wait_until(lambda: all(prompts(p) >= 1 for p in people), 60, "every check-in")
+    await asyncio.sleep(1)
+    assert await second.terminate() == 0
+    assert [prompts(p) for p in people] == [1] * len(people)
+    assert (await statuses(database_url)).get("uncertain") == reached
 
 
 async def test_killed_between_recording_an_occurrence_and_sending_it_nothing_is_lost(

@@ -122,3 +122,27 @@ async def test_the_digest_comes_with_the_talk_when_there_is_one(steady: Steady) 
     # Not again on Sunday: the talk brought it this week.
     await steady.advance_to(datetime(2026, 3, 8, 18, 30, tzinfo=UTC))
     assert not [m for m in alex.unread if texts.DIGEST_HEAD in m.shown]
+
+
+async def test_long_entries_full_of_emoji_still_fit_a_page_a_caption_and_the_digest(
+    steady: Steady,
+) -> None:
+    """Telegram counts UTF-16 units (an emoji is two) and refuses a message past 4096 or a
+    caption past 1024: the fake server does the same, so each of these would be lost."""
+    alex, sam = await pair(steady)
+    await zones(alex, sam, zone="Europe/Berlin")
+    longest = "💛" * (texts.JOURNAL_MAX_CHARS // 2)  # the most an entry may hold
+    for _ in range(texts.JOURNAL_PAGE_SIZE + 20):
+        await alex.send(f"/journal {longest}")
+        await alex.expect("Added to your journal")
+    await sam.send("/journal")
+    page = await sam.expect("Your journal (page 1 of")
+    assert page.shown.count("💛") > texts.JOURNAL_PAGE_SIZE * 100  # cut, not dropped
+    await alex.send_photo("🌊" * 460)  # 920 units: more than a caption leaves room for
+    await alex.expect("That's 920 characters")
+    await alex.send_photo("🌊" * 450)
+    await alex.expect("Added to your journal")
+    await sam.expect("Alex added to your journal")
+    await steady.advance_to(datetime(2026, 3, 8, 17, 0, tzinfo=UTC))
+    digest = await alex.expect(texts.DIGEST_HEAD)
+    assert "more in /journal" in digest.shown

@@ -3,7 +3,7 @@ neutrally with the time of return, rituals and relays wait, and both come back t
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -157,7 +157,8 @@ async def test_resume_ends_a_pause_early_and_releases_what_waited(steady: Steady
     await steady.advance(timedelta(minutes=30))
     alex.mark_read()
     await alex.send("/resume")
-    await alex.expect("Coming back together")
+    back = await alex.expect("Coming back together")
+    assert back.buttons == []  # ended early: there is nothing to extend
     await alex.expect("While you were taking a moment: Sam asked for reassurance")
     await sam.expect("Alex is coming back")
     await alex.send("/resume")
@@ -219,3 +220,70 @@ async def test_a_safe_word_can_be_declined_and_turned_off(steady: Steady) -> Non
         assert list(await session.scalars(select(Agreement))) == []
     await alex.send("harbour")
     await alex.expect("I only pass words to Sam")
+
+
+async def test_resume_brings_forward_only_what_the_pause_held(steady: Steady) -> None:
+    """Words held for "Breathe first" wait their minute, pause or not: /resume does not
+    hurry them past the offer."""
+    alex, sam = await pair(steady)
+    await agree_phrase(alex, sam, "Always.")
+    await alex.send("/balance 1 2h")
+    ask = await sam.expect("Alex suggests a balance setting")
+    await sam.press(texts.AGREE_BUTTON, ask)
+    await alex.expect("Sam agreed")
+    await alex.tap(texts.REASSURE_BUTTON)
+    await alex.expect("💛 From Sam")
+    await take_a_moment(alex, "1 hour")
+    await alex.tap(texts.REASSURE_BUTTON)
+    await alex.expect(texts.BREATHE_FIRST)
+    await alex.send("/resume")
+    await alex.expect("Coming back together")
+    await steady.settle()
+    assert not [m for m in alex.unread if "💛 From Sam" in m.shown]
+    await steady.advance(timedelta(minutes=1))
+    await alex.expect("💛 From Sam")
+
+
+async def test_an_old_return_prompt_cannot_stretch_a_newer_moment(steady: Steady) -> None:
+    alex, _sam = await pair(steady)
+    await take_a_moment(alex, "20 minutes")
+    await steady.advance(timedelta(minutes=20))
+    old = await alex.expect("Coming back together")
+    await take_a_moment(alex, "1 hour")  # a new moment, begun at 09:20
+    await alex.press(texts.EXTEND_BUTTONS[1], old)
+    await alex.expect(texts.PAUSE_EXTEND_LATE)
+    async with steady.rt.db.transaction() as session:
+        ends = await session.scalar(
+            select(Person.paused_until).where(Person.telegram_id == alex.id)
+        )
+    assert ends == T0 + timedelta(minutes=80)
+
+
+async def test_an_extension_never_takes_a_moment_past_a_day(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await zones(alex, sam)
+    await steady.advance_to(datetime(2026, 3, 3, 8, 30, tzinfo=UTC))
+    alex.mark_read()
+    sam.mark_read()
+    await take_a_moment(alex, "Until tomorrow morning")  # 08:00 on the 4th: 23½ hours
+    await steady.advance_to(datetime(2026, 3, 4, 8, 0, tzinfo=UTC))
+    back = await alex.expect("Coming back together")
+    await alex.press(texts.EXTEND_BUTTONS[1], back)
+    await alex.expect(texts.pause_extended("08:30"))
+    await sam.expect("They'll be back at 08:30 (your time)")
+    async with steady.rt.db.transaction() as session:
+        pause = await session.scalar(select(Pause))
+    assert pause is not None and pause.ends_at - pause.started_at == timedelta(hours=24)
+
+
+async def test_the_safe_word_keeps_a_half_written_reply_armed(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await agree_safe_word(alex, sam, "pineapple")
+    await alex.send("/trigger the plans changed last minute")
+    ask = await alex.expect(texts.TRIGGER_FEELING_ASK)
+    await alex.press(texts.OTHER_BUTTON, ask)
+    await alex.expect(texts.TRIGGER_FEELING_TYPE)
+    await alex.send("pineapple")
+    await alex.expect(texts.PAUSE_ASK)
+    await alex.send("left out")
+    await alex.expect(texts.TRIGGER_NEED_ASK)

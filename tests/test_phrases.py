@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from bot import texts
@@ -231,6 +233,7 @@ async def test_at_most_fifty_agreed_phrases_per_direction(steady: Steady) -> Non
         for phrase in list(await session.scalars(select(Phrase))):
             await phrases.answer_proposal(session, partner, phrase.id, True, steady.clock.now())
     await steady.settle()
+    await steady.advance(timedelta(minutes=61))  # past the hour's relay limit those 50 used
     alex.mark_read()
     await alex.send("/phrase One too many")
     await alex.expect(texts.PHRASE_LIMIT)
@@ -247,6 +250,7 @@ async def test_at_most_fifty_phrases_waiting_for_an_answer(steady: Steady) -> No
     for i in range(50):
         await alex.send(f"/phrase Words {i}")
         await alex.expect(f"“Words {i}”")
+        await steady.advance(timedelta(minutes=3))  # 20 an hour: within the relay limit
     await alex.send("/phrase One too many")
     await alex.expect(texts.PENDING_LIMIT)
     assert len(await phrases_in_db(steady)) == 50

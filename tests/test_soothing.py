@@ -47,10 +47,12 @@ async def test_breathing_edits_one_message_through_every_step_and_asks_if_steadi
 
 
 async def test_stop_ends_the_breathing_at_once(steady: Steady) -> None:
+    steady.rt.settings.breathe_seconds = 0.3  # slow enough that Stop lands mid-run
     alex = steady.user("Alex")
     await alex.start()
     await alex.send("/breathe")
     breathing = await alex.expect(texts.BREATHE_START)
+    await asyncio.sleep(0.4)  # a step or so in
     await alex.press(texts.STOP_BUTTON, breathing)
     await steady.settle()
     assert breathing.shown == texts.BREATHE_STOPPED

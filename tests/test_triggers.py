@@ -103,3 +103,33 @@ async def test_bad_trigger_input_and_unfinished_ones_change_nothing(steady: Stea
     await alex.expect(texts.TRIGGER_KEPT)
     answer = await alex.press_data(callbacks.pack(callbacks.TRIGGER, "s", 1), offer)
     assert answer.text == texts.PHRASE_ALREADY_ANSWERED
+
+
+async def test_a_talk_brings_up_five_at_most_and_only_once_it_is_on_its_way(
+    steady: Steady,
+) -> None:
+    alex, sam = await pair(steady)
+    await zones(alex, sam)
+    await alex.send("/ritual add talk 18:00 wed")
+    await alex.expect("Added:")
+    for n in range(1, 8):
+        offer = await describe(alex, f"moment number {n}", "alone", "closeness")
+        await alex.press(texts.FOR_TALK_BUTTON, offer)
+        await alex.expect(texts.TRIGGER_FOR_TALK)
+    # Both are in quiet hours at the first talk, past its grace: nobody gets it, so nothing
+    # counts as brought up.
+    for user in (alex, sam):
+        await user.send("/quiet 17:30-20:00")
+        await user.expect("Quiet hours")
+    await steady.advance_to(datetime(2026, 3, 4, 20, 30, tzinfo=UTC))
+    assert not [m for m in alex.unread + sam.unread if "weekly talk" in m.shown]
+    for user in (alex, sam):
+        await user.send("/quiet off")
+        await user.expect("Quiet hours")
+    await steady.advance_to(datetime(2026, 3, 11, 18, 0, tzinfo=UTC))
+    for user in (alex, sam):
+        talk = await user.expect("Time for your weekly talk")
+        assert [n for n in range(1, 8) if f"moment number {n}," in talk.shown] == [1, 2, 3, 4, 5]
+    await steady.advance_to(datetime(2026, 3, 18, 18, 0, tzinfo=UTC))
+    talk = await alex.expect("Time for your weekly talk")
+    assert [n for n in range(1, 8) if f"moment number {n}," in talk.shown] == [6, 7]

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
     Date,
@@ -15,12 +14,12 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, UTCDateTime
+from bot.db.crypto import SecretJSON, SecretText
 
 # Ids that buttons carry must never be reused after a row is deleted, or an old button could
 # act on a new couple; SQLite only guarantees that with AUTOINCREMENT.
@@ -61,6 +60,9 @@ class Person(Base):
     # Time apart: away until this local date (the return day); date reminders wait.
     away_until: Mapped[date | None] = mapped_column(Date)
     away_note: Mapped[str | None] = mapped_column(String(200))
+    # Invite codes tried in the current hour (guessing codes is slow by design).
+    join_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    join_window_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -106,7 +108,7 @@ class Phrase(Base):
     receiver_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     giver_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     proposed_by_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SecretText)
     status: Mapped[str] = mapped_column(String(16))
     reworded: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -168,7 +170,7 @@ class QuickNote(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SecretText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -182,7 +184,7 @@ class Letter(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SecretText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivery_id: Mapped[int | None] = mapped_column(
         ForeignKey("deliveries.id", ondelete="SET NULL")
@@ -202,7 +204,7 @@ class CheckIn(Base):
         ForeignKey("deliveries.id", ondelete="SET NULL"), unique=True
     )
     mood: Mapped[int] = mapped_column(Integer)
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(SecretText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
@@ -215,7 +217,12 @@ class Delivery(Base):
     crash may have reached Telegram, so it is never sent again (see docs/delivery.md)."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (Index("ix_deliveries_due", "status", "due_at"), NO_ID_REUSE)
+    __table_args__ = (
+        Index("ix_deliveries_due", "status", "due_at"),
+        # How much one person had relayed lately (the relay limit).
+        Index("ix_deliveries_sender_time", "sender_id", "created_at"),
+        NO_ID_REUSE,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
@@ -236,7 +243,7 @@ class Delivery(Base):
     occurrence_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # What to send: {"text": …, "buttons": [[[label, data], …], …]}; cleared once sent, so
     # intimate words do not linger in the outbox.
-    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(SecretJSON)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -297,7 +304,7 @@ class JournalEntry(Base):
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"))
     author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SecretText)
     photo_file_id: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -315,7 +322,7 @@ class Trigger(Base):
     couple_id: Mapped[int | None] = mapped_column(
         ForeignKey("couples.id", ondelete="SET NULL"), index=True
     )
-    what: Mapped[str] = mapped_column(Text)
+    what: Mapped[str] = mapped_column(SecretText)
     feeling: Mapped[str | None] = mapped_column(String(64))
     need: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))

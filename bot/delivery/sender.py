@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from telegram.error import RetryAfter, TelegramError
@@ -31,6 +31,7 @@ from bot import keyboards, texts
 from bot.clock import Clock
 from bot.db import Database
 from bot.db.models import Delivery, Person
+from bot.delivery import journal
 from bot.delivery.errors import Failure, classify, retry_after
 from bot.delivery.limiter import PREPAID, ResilientRateLimiter
 from bot.services import outbox, quiet, reach
@@ -43,6 +44,7 @@ FAILED, SKIPPED, UNCERTAIN = "failed", "skipped", "uncertain"
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=5)
+JOURNAL_BYTES = 1 << 20  # compact this process's delivery journal past this size
 
 
 Renderer = Callable[[dict[str, Any]], Awaitable[bytes]]
@@ -53,6 +55,7 @@ class Claimed:
     id: int
     chat_id: int
     payload: dict[str, Any]
+    attempt: int
 
 
 def backoff(attempts: int, rng: random.Random) -> timedelta:
@@ -90,9 +93,17 @@ def _held_by_pause(row: Any, now: datetime) -> bool:
 
 class Sender:
     def __init__(
-        self, bot: ExtBot[Any], db: Database, clock: Clock, node: str, limiter: ResilientRateLimiter
+        self,
+        bot: ExtBot[Any],
+        db: Database,
+        clock: Clock,
+        node: str,
+        limiter: ResilientRateLimiter,
+        requests: journal.Journal | None = None,
     ) -> None:
         self._bot = bot
+        self._journal = requests
+        self._in_flight = 0  # claims made and not yet recorded
         self._limiter = limiter
         self._db = db
         self._clock = clock
@@ -109,6 +120,15 @@ class Sender:
     async def deliver_many(self, ids: list[int]) -> dict[int, str]:
         """Check, claim, send and record a group of rows whose budget was reserved. Returns each
         row's status afterwards (pending: it waits, e.g. for quiet hours to end)."""
+        self._in_flight += 1
+        try:
+            statuses = await self._deliver_many(ids)
+        finally:
+            self._in_flight -= 1
+        await self._compact_journal()
+        return statuses
+
+    async def _deliver_many(self, ids: list[int]) -> dict[int, str]:
         statuses: dict[int, str] = dict.fromkeys(ids, SKIPPED)
         if len(ids) > 1:
             outcomes = await self._claim_and_send_together(ids, statuses)
@@ -129,6 +149,67 @@ class Sender:
             await self._record_sent(sent)
             statuses.update(dict.fromkeys(sent, SENT))
         return statuses
+
+    async def settle_orphans(self) -> None:
+        """Rows claimed by a process on this machine that is gone (its journal is unlocked):
+        those whose request left it may have arrived and become `uncertain`; the rest never
+        left and go back to `pending`, to be sent once."""
+        if self._journal is None or not self._journal.is_open:
+            return
+        found = journal.orphans(self._journal.directory, self._journal.path)
+        if not found:
+            return
+        try:
+            async with self._db.writing() as connection:
+                for orphan in found:
+                    await self._settle(connection, orphan)
+        except BaseException:
+            journal.release(found)
+            raise
+        for orphan in found:
+            orphan.forget()
+
+    @staticmethod
+    async def _settle(connection: AsyncConnection, orphan: journal.Orphan) -> None:
+        rows = await connection.execute(
+            select(Delivery.id, Delivery.attempts).where(
+                Delivery.status == SENDING, Delivery.claimed_by == orphan.node
+            )
+        )
+        arrived: list[int] = []
+        never_left: list[int] = []
+        for row in rows:
+            (arrived if (row.id, row.attempts) in orphan.left else never_left).append(row.id)
+        if arrived:
+            await connection.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(arrived), Delivery.status == SENDING)
+                .values(status=UNCERTAIN, payload=None, claimed_until=None)
+            )
+        if never_left:
+            await connection.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(never_left), Delivery.status == SENDING)
+                .values(status=PENDING, claimed_by=None, claimed_until=None)
+            )
+            log.info(
+                "%d message(s) a stopped process had claimed but not sent: sending them",
+                len(never_left),
+            )
+
+    async def _compact_journal(self) -> None:
+        """Empty this process's journal now and then, at a moment none of its claims is
+        unsettled (the lines only matter while a row is `sending`)."""
+        if self._journal is None or self._in_flight or self._journal.size() < JOURNAL_BYTES:
+            return
+        async with self._db.transaction() as session:
+            mine = await session.scalar(
+                select(func.count())
+                .select_from(Delivery)
+                .where(Delivery.status == SENDING, Delivery.claimed_by == self._node)
+            )
+        if not mine and not self._in_flight:
+            self._journal.truncate()
 
     async def _check(
         self, connection: AsyncConnection, ids: list[int], statuses: dict[int, str]
@@ -223,13 +304,13 @@ class Sender:
                         claimed_by=self._node,
                         claimed_until=now + LEASE,
                     )
-                    .returning(Delivery.chat_id, Delivery.payload)
+                    .returning(Delivery.chat_id, Delivery.payload, Delivery.attempts)
                 )
             ).first()
         if row is None:
             return None
         payload = dict(row.payload or {}) | ({"silent": True} if silent else {})
-        claimed = Claimed(delivery_id, row.chat_id, payload)
+        claimed = Claimed(delivery_id, row.chat_id, payload, row.attempts)
         return claimed, await self._send(claimed)
 
     async def _claim_and_send_together(
@@ -255,7 +336,7 @@ class Sender:
                         claimed_by=self._node,
                         claimed_until=now + LEASE,
                     )
-                    .returning(Delivery.id, Delivery.chat_id, Delivery.payload)
+                    .returning(Delivery.id, Delivery.chat_id, Delivery.payload, Delivery.attempts)
                 )
             ).all()
         claimed = [
@@ -263,6 +344,7 @@ class Sender:
                 r.id,
                 r.chat_id,
                 dict(r.payload or {}) | ({"silent": True} if r.id in silent else {}),
+                r.attempts,
             )
             for r in rows
         ]
@@ -272,24 +354,30 @@ class Sender:
         payload = claimed.payload
         photo = payload.get("photo") or await self._render(payload.get("render"))
         try:
-            if photo is not None:
-                return await self._bot.send_photo(
-                    chat_id=claimed.chat_id,
-                    photo=photo,
-                    caption=payload.get("text"),
-                    reply_markup=markup(payload),
-                    disable_notification=bool(payload.get("silent", False)),
-                    rate_limit_args=PREPAID,
-                )
-            return await self._bot.send_message(
+            with journal.sending(claimed.id, claimed.attempt):
+                return await self._request(claimed, payload, photo)
+        except TelegramError as exc:
+            return exc
+
+    async def _request(
+        self, claimed: Claimed, payload: dict[str, Any], photo: bytes | str | None
+    ) -> Message:
+        if photo is not None:
+            return await self._bot.send_photo(
                 chat_id=claimed.chat_id,
-                text=payload["text"],
+                photo=photo,
+                caption=payload.get("text"),
                 reply_markup=markup(payload),
                 disable_notification=bool(payload.get("silent", False)),
                 rate_limit_args=PREPAID,
             )
-        except TelegramError as exc:
-            return exc
+        return await self._bot.send_message(
+            chat_id=claimed.chat_id,
+            text=payload["text"],
+            reply_markup=markup(payload),
+            disable_notification=bool(payload.get("silent", False)),
+            rate_limit_args=PREPAID,
+        )
 
     async def _render(self, spec: dict[str, Any] | None) -> bytes | None:
         """A picture drawn at send time (the weekly chart), so it shows the data as it is when it

@@ -39,6 +39,7 @@ from bot.handlers import (
     pairing,
     pause,
     phrases,
+    privacy,
     quiet,
     reach,
     reassurance,
@@ -50,6 +51,7 @@ from bot.handlers import (
     timezones,
     triggers,
 )
+from bot.handlers.common import answer, command_text, relay_refusal, send
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,8 @@ COMMANDS: dict[str, UpdateHandler] = {
     "balance": balance.balance,
     "insights": insights.insights_command,
     "support": support.support,
+    "export": privacy.export,
+    "delete": privacy.delete,
     "cancel": inputs.cancel,
 }
 
@@ -118,7 +122,66 @@ BUTTONS: dict[str, ButtonHandler] = {
     callbacks.TRIGGER: triggers.trigger_pressed,
     callbacks.AWAY: away.wish_pressed,
     callbacks.REVIEW: review.review_pressed,
+    callbacks.DELETE: privacy.delete_pressed,
 }
+
+
+# What sends something to the partner on the person's behalf, and so counts against the relay
+# limit (bot/services/limits.py): commands with an argument, and these buttons.
+RELAYING_COMMANDS = {
+    "phrase",
+    "offer",
+    "note",
+    "journal",
+    "appreciate",
+    "safeword",
+    "balance",
+    "away",
+}
+RELAYING_BUTTONS = {
+    callbacks.PHRASE_ANSWER,
+    callbacks.OFFER_ANSWER,
+    callbacks.PHRASES_MENU,
+    callbacks.REPLY,
+    callbacks.NUDGE,
+    callbacks.CHECKIN,
+    callbacks.DATE,
+    callbacks.AGREEMENT,
+    callbacks.TRIGGER,
+    callbacks.AWAY,
+    callbacks.REVIEW,
+    callbacks.BALANCE,
+}
+
+
+def _relays(update: Update) -> bool:
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return False  # a press in a group is refused by on_button, before anything is touched
+    query = update.callback_query
+    if query is not None:
+        pressed = callbacks.unpack(query.data)
+        return pressed is not None and pressed.kind in RELAYING_BUTTONS
+    message = update.effective_message
+    if message is not None and message.photo:
+        return True
+    return bool(command_text(update).strip())  # "/journal" alone only reads
+
+
+def relay_limited(callback: UpdateHandler) -> UpdateHandler:
+    """Past the hour's share of relayed messages, say so kindly and do nothing."""
+
+    @functools.wraps(callback)
+    async def wrapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        refusal = await relay_refusal(update, context) if _relays(update) else None
+        if refusal is None:
+            await callback(update, context)
+        elif update.callback_query is not None:
+            await answer(update, refusal)
+        else:
+            await send(update, refusal)
+
+    return wrapped
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -167,13 +230,15 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     new_private = private & filters.UpdateType.MESSAGE  # edits are handled separately
     guarded = retry_on_conflict
     for name, callback in COMMANDS.items():
-        app.add_handler(CommandHandler(name, guarded(callback), filters=new_private))
+        handler = relay_limited(callback) if name in RELAYING_COMMANDS else callback
+        app.add_handler(CommandHandler(name, guarded(handler), filters=new_private))
     reassure_button = filters.Regex(f"^{re.escape(texts.REASSURE_BUTTON)}$")
     app.add_handler(MessageHandler(new_private & reassure_button, guarded(reassurance.reassure)))
     moment_button = filters.Regex(f"^{re.escape(texts.MOMENT_BUTTON)}$")
-    app.add_handler(MessageHandler(new_private & moment_button, guarded(pause.pause)))
-    app.add_handler(MessageHandler(new_private & filters.PHOTO, guarded(journal.photo)))
-    app.add_handler(CallbackQueryHandler(guarded(on_button)))
+    app.add_handler(MessageHandler(new_private & moment_button, guarded(pause.moment)))
+    photo = relay_limited(journal.photo)
+    app.add_handler(MessageHandler(new_private & filters.PHOTO, guarded(photo)))
+    app.add_handler(CallbackQueryHandler(guarded(relay_limited(on_button))))
     app.add_handler(ChatMemberHandler(guarded(reach.membership), ChatMemberHandler.MY_CHAT_MEMBER))
     text = new_private & filters.TEXT & ~filters.COMMAND
     app.add_handler(MessageHandler(text, guarded(inputs.on_text)))

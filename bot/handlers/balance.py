@@ -16,7 +16,7 @@ from bot.handlers.common import (
     send,
     unit_of_work,
 )
-from bot.handlers.soothing import start_breathing
+from bot.handlers.soothing import breathing_length, start_breathing
 from bot.runtime import runtime
 from bot.services import agreements
 from bot.services import balance as balance_service
@@ -105,11 +105,13 @@ async def balance_pressed(
         await edit_pressed(update, reply)
         return
     held = pressed.refs[0]
+    now = rt.clock.now()
     async with unit_of_work(rt, update) as (session, person):
         if pressed.action == "s":
-            ok = await balance_service.release(session, person, held, rt.clock.now())
+            ok = await balance_service.release(session, person, held, now)
         else:
-            ok = await balance_service.holds(session, person, held)
+            until = now + breathing_length(rt) + balance_service.BREATHING_MARGIN
+            ok = await balance_service.hold(session, person, held, until)
         person_id = person.id
     if not ok:
         await answer(update, texts.BUTTON_STALE)

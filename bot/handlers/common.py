@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest
+from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.db.models import Person
-from bot.runtime import Runtime
-from bot.services import people, reach
+from bot.runtime import Runtime, runtime
+from bot.services import limits, people, reach
 from bot.services.common import Refusal, Rejected, TooLong
+from bot.services.schedule import wall_time
 
 log = logging.getLogger(__name__)
 
@@ -115,21 +117,13 @@ def command_text(update: Update) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-# Telegram's limit is 4096 UTF-16 code units; leave room so a page never brushes against it.
-PAGE_LIMIT = 3800
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def pages(lines: list[str], limit: int = PAGE_LIMIT) -> list[str]:
+def pages(lines: list[str], limit: int = texts.PAGE_LIMIT) -> list[str]:
     """Join lines into as few messages as fit Telegram's size limit."""
     out: list[str] = []
     current: list[str] = []
     size = 0
     for line in lines:
-        extra = utf16_len(line) + 1
+        extra = texts.utf16_len(line) + 1
         if current and size + extra > limit:
             out.append("\n".join(current))
             current, size = [], 0
@@ -138,3 +132,15 @@ def pages(lines: list[str], limit: int = PAGE_LIMIT) -> list[str]:
     if current:
         out.append("\n".join(current))
     return out
+
+
+async def relay_refusal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The kind "not now" when the person has relayed their hour's share to their partner."""
+    rt = runtime(context)
+    async with unit_of_work(rt, update) as (session, person):
+        partner = await people.partner_of(session, person)
+        until = await limits.relay_blocked(session, person, rt.clock.now()) if partner else None
+        zone = person.timezone
+    if until is None or partner is None:
+        return None
+    return texts.relay_limited(partner.first_name, wall_time(until, zone))

@@ -20,7 +20,8 @@ from bot.handlers import reassurance as reassurance_handlers
 from bot.handlers import triggers as trigger_handlers
 from bot.handlers.common import Reply, answer, edit_pressed, send, unit_of_work
 from bot.runtime import Runtime, runtime
-from bot.services import checkins, nudges, pause, people, phrases, reassurance, triggers
+from bot.services import checkins, limits, nudges, pause, people, phrases, reassurance, triggers
+from bot.services.schedule import wall_time
 
 TypedHandler = Callable[[Runtime, AsyncSession, Person, str, int | None, str], Awaitable[Reply]]
 
@@ -36,6 +37,17 @@ TYPED: dict[str, TypedHandler] = {
 }
 
 
+# Typed replies that go to the partner, and so count against the relay limit.
+RELAYING_INPUTS = {
+    phrases.AWAIT_REWORD,
+    phrases.AWAIT_PROPOSE,
+    phrases.AWAIT_OFFER,
+    reassurance.AWAIT_WRITE_BACK,
+    nudges.AWAIT_NUDGE,
+    checkins.AWAIT_NOTE,
+}
+
+
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
     message = update.effective_message
@@ -45,15 +57,27 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # waiting for (which stays armed).
         safe_word = await pause.is_safe_word(session, person, text)
     if safe_word:
-        await pause_handlers.pause(update, context)
+        await pause_handlers.moment(update, context)
         return
+    now = rt.clock.now()
     async with unit_of_work(rt, update) as (session, person):
-        awaited = people.take_awaiting(person, rt.clock.now())
+        awaited = people.take_awaiting(person, now)
         handler = TYPED.get(awaited.kind) if awaited else None
-        if awaited is not None and handler is not None:
+        partner = await people.partner_of(session, person)
+        until = (
+            await limits.relay_blocked(session, person, now)
+            if awaited is not None and awaited.kind in RELAYING_INPUTS and partner is not None
+            else None
+        )
+        if awaited is not None and until is not None and partner is not None:
+            # Not now; the prompt stays armed for when the hour lifts.
+            people.await_reply(person, awaited.kind, awaited.ref, now)
+            reply = Reply(
+                texts.relay_limited(partner.first_name, wall_time(until, person.timezone))
+            )
+        elif awaited is not None and handler is not None:
             reply = await handler(rt, session, person, awaited.kind, awaited.ref, text)
         else:
-            partner = await people.partner_of(session, person)
             reply = (
                 Reply(texts.idle_text_paired(partner.first_name), keyboards.paired_keyboard())
                 if partner

@@ -13,6 +13,7 @@ from bot.runtime import runtime
 from bot.services import pairing, people
 from bot.services.common import Refusal
 from bot.services.pairing import AlreadyPaired, Redeem
+from bot.services.schedule import wall_time
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -78,6 +79,8 @@ async def _redeem(update: Update, context: ContextTypes.DEFAULT_TYPE, token: str
         await send(update, texts.already_paired(result.other_name))
     elif result.outcome is Redeem.INVITER_PAIRED:
         await send(update, texts.inviter_taken(result.other_name))
+    elif result.outcome is Redeem.LIMITED and result.until is not None:
+        await send(update, texts.join_limited(wall_time(result.until, person.timezone)))
     else:
         await send(update, _REDEEM_REFUSALS[result.outcome])
 

@@ -27,9 +27,19 @@ from bot.services.schedule import wall_time
 
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/pause, the ⏸ button, or the agreed safe word alone: choose how long."""
+    """/pause: choose how long."""
+    await _offer(update, context, is_command=True)
+
+
+async def moment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The ⏸ button, or the agreed safe word alone: the same choice, and a reply the bot was
+    waiting for (a note half-written) stays armed for afterwards."""
+    await _offer(update, context, is_command=False)
+
+
+async def _offer(update: Update, context: ContextTypes.DEFAULT_TYPE, *, is_command: bool) -> None:
     rt = runtime(context)
-    async with unit_of_work(rt, update, is_command=True) as (session, person):
+    async with unit_of_work(rt, update, is_command=is_command) as (session, person):
         partner = await partner_of(session, person)
         until = pause_service.active_until(person, rt.clock.now())
     if partner is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import cast
 
 from telegram import InlineKeyboardMarkup, Update
@@ -56,6 +57,10 @@ def _steadier() -> InlineKeyboardMarkup | None:
     )
 
 
+def breathing_length(rt: Runtime) -> timedelta:
+    return timedelta(seconds=soothing.STEPS * rt.settings.breathe_seconds)
+
+
 async def start_breathing(
     context: ContextTypes.DEFAULT_TYPE, chat_id: int, release: tuple[int, int] | None = None
 ) -> None:
@@ -98,6 +103,8 @@ async def _step(context: ContextTypes.DEFAULT_TYPE) -> None:
     except TelegramError as exc:  # the message is gone, or the chat: the run ends quietly
         log.info("breathing stopped: %s", exc.message)
         done = True
+    if run.id not in _runs(context):
+        return  # Stop was pressed while this step was being shown: that ended the run
     if done:
         await _finish(context, run)
     else:

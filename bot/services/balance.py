@@ -18,6 +18,9 @@ from bot.services.availability import parse_length
 
 # Words held for a breathing minute arrive by themselves after it, whatever is tapped.
 BREATHE_FIRST_WAIT = timedelta(minutes=1)
+# Words held for a breathing run come at its end; should the run be lost (a restart), at most
+# this long after it would have ended.
+BREATHING_MARGIN = timedelta(minutes=1)
 MIN_WINDOW, MAX_WINDOW = timedelta(minutes=30), timedelta(hours=24)
 MAX_REQUESTS = 20
 _SETTING = re.compile(r"^(\d{1,3})\s*(?:/|in|per)?\s*(\S+)$", re.IGNORECASE)
@@ -86,6 +89,21 @@ async def holds(session: AsyncSession, person: Person, delivery_id: int) -> bool
     """Whether these are the person's own words, still waiting for their minute."""
     found = await session.scalar(select(Delivery.id).where(*_held(person, delivery_id)))
     return found is not None
+
+
+async def hold(session: AsyncSession, person: Person, delivery_id: int, until: datetime) -> bool:
+    """ "Breathe first": keep the held words back until `until` (the breathing's length and a
+    margin), so they never arrive mid-breath; its end, or Stop, brings them sooner. False if
+    the button is not this person's or the words have already gone."""
+    if not await holds(session, person, delivery_id):
+        return False
+    await session.execute(
+        update(Delivery)
+        .where(*_held(person, delivery_id), Delivery.due_at < until)
+        .values(due_at=until)
+    )
+    session.info[DUE_CHANGED] = True
+    return True
 
 
 async def release(session: AsyncSession, person: Person, delivery_id: int, at: datetime) -> bool:

@@ -43,9 +43,10 @@ async def add(
     words = clean_text(raw)
     if not words:
         return Refusal.EMPTY
+    # Telegram counts UTF-16 units (an emoji is two); a caption must stay within 1024 of them.
     limit = texts.JOURNAL_CAPTION_MAX_CHARS if photo else texts.JOURNAL_MAX_CHARS
-    if len(words) > limit:
-        return TooLong(len(words), limit)
+    if texts.utf16_len(words) > limit:
+        return TooLong(texts.utf16_len(words), limit)
     entry = JournalEntry(
         couple_id=person.couple_id,
         author_id=person.id,
@@ -122,7 +123,11 @@ async def page(session: AsyncSession, person: Person, number: int) -> Page | Ref
         )
         for entry, name in rows
     ]
-    photos = [(e.photo_file_id, e.text) for e, _ in rows if e.photo_file_id is not None]
+    photos = [
+        (e.photo_file_id, texts.shortened(e.text, texts.JOURNAL_CAPTION_MAX_CHARS))
+        for e, _ in rows
+        if e.photo_file_id is not None
+    ]
     nav: list[tuple[str, str]] = []
     if number < pages:
         nav.append(
@@ -172,15 +177,22 @@ async def digest(session: AsyncSession, person: Person, now: datetime) -> str:
     moments = [line(e, n) for e, n in rows if e.kind != APPRECIATION]
     parts = [texts.DIGEST_HEAD]
     shown = 0
+    # At most DIGEST_ENTRIES, and never past one message (names can be long, emoji count twice).
+    budget = texts.PAGE_LIMIT - texts.utf16_len(texts.DIGEST_HEAD + texts.digest_more(len(rows)))
     for title, lines in (
         (texts.DIGEST_APPRECIATIONS, appreciations),
         (texts.DIGEST_MOMENTS, moments),
     ):
-        if lines:
-            room = max(DIGEST_ENTRIES - shown, 0)
-            if room:
-                parts.append(f"{title}\n" + "\n".join(lines[:room]))
-            shown += min(len(lines), room)
+        kept: list[str] = []
+        budget -= texts.utf16_len(title) + 4
+        for entry in lines:
+            budget -= texts.utf16_len(entry) + 1
+            if shown >= DIGEST_ENTRIES or budget < 0:
+                break
+            kept.append(entry)
+            shown += 1
+        if kept:
+            parts.append(f"{title}\n" + "\n".join(kept))
     if shown < len(rows):
         parts.append(texts.digest_more(len(rows) - shown))
     return "\n\n".join(parts)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import callbacks, texts
 from bot.callbacks import Buttons
 from bot.db.models import Couple, Invite, Person
-from bot.services import outbox, rituals
+from bot.services import limits, outbox, rituals
 from bot.services.common import Refusal
 from bot.services.people import clear_awaiting, partner_of
 
@@ -83,15 +83,30 @@ class Redeem(Enum):
     REPLACED = "replaced"
     YOU_ARE_PAIRED = "you_are_paired"
     INVITER_PAIRED = "inviter_paired"
+    LIMITED = "limited"  # too many codes tried this hour
 
 
 @dataclass(frozen=True)
 class Redeemed:
     outcome: Redeem
     other_name: str = ""  # the partner (PAIRED, YOU_ARE_PAIRED) or the inviter (INVITER_PAIRED)
+    until: datetime | None = None  # LIMITED: when another code may be tried
 
 
 async def redeem(session: AsyncSession, person: Person, token: str, now: datetime) -> Redeemed:
+    """Pair `person` with the invite's owner, or say exactly why not (changing nothing but the
+    count of codes they tried: at most JOINS_PER_HOUR that don't pair them, per hour; a
+    malformed code is not a guess and does not count)."""
+    blocked = limits.join_blocked(person, now)
+    if blocked is not None:
+        return Redeemed(Redeem.LIMITED, until=blocked)
+    result = await _redeem(session, person, token, now)
+    if result.outcome not in (Redeem.PAIRED, Redeem.MALFORMED):
+        limits.count_join(person, now)
+    return result
+
+
+async def _redeem(session: AsyncSession, person: Person, token: str, now: datetime) -> Redeemed:
     """Pair `person` with the invite's owner, or say exactly why not (and change nothing).
 
     Concurrency: the invite row and both people are locked (FOR UPDATE on PostgreSQL; SQLite
@@ -217,7 +232,11 @@ async def unpair_prompt(session: AsyncSession, person: Person) -> UnpairPrompt |
 
 
 async def unpair(
-    session: AsyncSession, person: Person, couple_id: int, now: datetime
+    session: AsyncSession,
+    person: Person,
+    couple_id: int,
+    now: datetime,
+    notice: str | None = None,
 ) -> Refusal | None:
     """End the couple named by a "Yes, unpair" button — only if it is still the presser's own.
     The couple's phrases, requests and unsent messages go with it (ON DELETE CASCADE), so from
@@ -251,7 +270,7 @@ async def unpair(
             key=f"unpaired:{couple_id}:{partner.id}",
             recipient=partner,
             kind="unpaired",
-            text=texts.partner_unpaired(person.first_name),
+            text=notice or texts.partner_unpaired(person.first_name),
             keyboard="remove",
             now=now,
         )

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, texts
@@ -146,7 +146,7 @@ async def _plan_return(
     can extend the pause, once."""
     extend = (
         []
-        if pause.extended
+        if pause.extended or pause.ended_early_at is not None
         else [
             [
                 (label, callbacks.pack(callbacks.PAUSE, "e", pause.id, index))
@@ -209,15 +209,15 @@ async def resume(session: AsyncSession, person: Person, now: datetime) -> bool |
     pause.ends_at = now
     pause.ended_early_at = now
     person.paused_until = None
-    # Held messages were moved to the old end; bring them forward.
+    # What the pause held was moved to its end (Sender._hold); bring exactly that forward —
+    # not rows waiting for reasons of their own (words held for breathing, a reconnect).
     await session.execute(
         update(Delivery)
         .where(
             and_(
                 Delivery.recipient_id == person.id,
                 Delivery.status == "pending",
-                Delivery.due_at > now,
-                Delivery.due_at <= old_end,
+                Delivery.due_at == old_end,
             )
         )
         .values(due_at=now)
@@ -247,11 +247,20 @@ async def extend(
         return Refusal.STALE
     if pause.extended:
         return texts.PAUSE_EXTEND_USED
-    if pause.ended_early_at is not None or now - pause.ends_at > EXTEND_WITHIN:
+    latest = await session.scalar(select(func.max(Pause.id)).where(Pause.person_id == person.id))
+    if (
+        latest != pause.id  # a newer pause has begun since: this prompt is old
+        or pause.ended_early_at is not None
+        or now - pause.ends_at > EXTEND_WITHIN
+    ):
         return texts.PAUSE_EXTEND_LATE
+    # A moment, extension included, lasts a day at most.
+    ends = min(max(now, pause.ends_at) + EXTENSIONS[choice], pause.started_at + MAX_PAUSE)
+    if ends <= max(now, pause.ends_at):
+        return texts.PAUSE_EXTEND_MAX
     await _drop_returns(session, pause)
     pause.extended = True
-    pause.ends_at = max(now, pause.ends_at) + EXTENSIONS[choice]
+    pause.ends_at = ends
     person.paused_until = pause.ends_at
     await outbox.enqueue(
         session,

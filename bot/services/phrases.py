@@ -93,16 +93,16 @@ async def _new_phrase(
 async def _is_duplicate(
     session: AsyncSession, couple_id: int, receiver_id: int, words: str, but: int | None = None
 ) -> bool:
-    """The same words already in this direction (other than phrase `but`)."""
-    found = await session.scalar(
-        select(Phrase.id).where(
+    """The same words already in this direction (other than phrase `but`). Compared here, not
+    in SQL: with DATA_KEY set the stored text is encrypted (a direction holds ≤ 100 rows)."""
+    texts_ = await session.scalars(
+        select(Phrase.text).where(
             Phrase.couple_id == couple_id,
             Phrase.receiver_id == receiver_id,
-            Phrase.text == words,
             Phrase.id != (but or 0),
         )
     )
-    return found is not None
+    return words in set(texts_)
 
 
 def proposal_buttons(phrase_id: int) -> Buttons:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import callbacks, texts
 from bot.callbacks import Buttons
 from bot.db.models import Delivery, Person, Phrase, ReassuranceRequest
-from bot.services import balance, outbox, pause
+from bot.services import balance, limits, outbox, pause
 from bot.services.availability import note_for
 from bot.services.common import Refusal, Rejected, TooLong, clean_text
 from bot.services.people import await_reply, partner_of
@@ -116,6 +116,8 @@ async def request(
         recipient=partner,
         kind="reassure_asked",
         text=notice,
+        # The words always come; past the relay limit the partner's notices come without sound.
+        silent=await limits.relay_blocked(session, person, now) is not None,
         buttons=reply_buttons(asked.id),
         couple_id=person.couple_id,
         sender_id=person.id,

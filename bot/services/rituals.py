@@ -142,13 +142,14 @@ async def ensure_digest(session: AsyncSession, person: Person, now: datetime) ->
         )
 
 
-async def couples_without_digest(session: AsyncSession) -> list[Person]:
-    """One partner of every couple that has no digest ritual yet."""
+async def couples_without_digest(session: AsyncSession, limit: int) -> list[Person]:
+    """One partner of up to `limit` couples that have no digest ritual yet."""
     has_digest = select(Ritual.couple_id).where(Ritual.kind == DIGEST)
     rows = await session.scalars(
         select(Person)
         .where(Person.couple_id.is_not(None), Person.couple_id.not_in(has_digest))
         .order_by(Person.couple_id, Person.id)
+        .limit(limit * 2)
     )
     seen: set[int | None] = set()
     out = []
@@ -579,12 +580,21 @@ async def _occur(
         )
     elif ritual.kind == "talk":
         topics = await triggers.for_talk(session, ritual.couple_id, now)
-        await deliver(person, texts.TALK_PROMPT + (texts.talk_topics(topics) if topics else ""))
+        row = await deliver(
+            person, texts.TALK_PROMPT + (texts.talk_topics(topics.lines) if topics.lines else "")
+        )
+        if row is not None and await _queued(session, row):
+            await triggers.brought_up(session, topics, now)
         await _weekly(session, ritual, person, occurrence, now, deliver)
     elif await _has_talk(session, ritual.couple_id):
         await _record(session, ritual, person, occurrence, now, skipped=True)  # the talk brings it
     else:
         await _weekly(session, ritual, person, occurrence, now, deliver)
+
+
+async def _queued(session: AsyncSession, delivery_id: int) -> bool:
+    status = await session.scalar(select(Delivery.status).where(Delivery.id == delivery_id))
+    return status == "pending"
 
 
 async def _has_talk(session: AsyncSession, couple_id: int) -> bool:
@@ -626,16 +636,21 @@ async def _weekly(
         )
     couple = await session.get(Couple, ritual.couple_id)
     cycle = review.cycle(couple.created_at, occurrence) if couple is not None else 0
-    if cycle > 0:
-        # Keyed by the cycle, so it comes once in each 4 weeks, at the first talk of them.
-        labels = [v.label for v in await _views(session, ritual.couple_id)]
-        await deliver(
-            person,
-            texts.review(labels),
-            review.buttons,
-            kind="review",
-            key=f"review:{ritual.couple_id}:{cycle}:{person.id}",
+    if cycle > 0 and couple is not None:
+        # Once in each 4 weeks, at the first talk of them that can reach the person: one that
+        # had to be skipped (quiet hours past its grace) leaves the question for the next.
+        since = couple.created_at + cycle * review.EVERY
+        asked = await session.scalar(
+            select(Delivery.id).where(
+                Delivery.recipient_id == person.id,
+                Delivery.kind == "review",
+                Delivery.status != "skipped",
+                Delivery.occurrence_at >= since,
+            )
         )
+        if asked is None:
+            labels = [v.label for v in await _views(session, ritual.couple_id)]
+            await deliver(person, texts.review(labels), review.buttons, kind="review", part=":r")
 
 
 # --- dates --------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, texts
@@ -24,6 +24,7 @@ AWAIT_NEED = "trigger_need"
 OTHER = len(texts.FEELINGS)  # the "Something else" button's index, for both questions
 # A statement brought to a talk is shown at both partners' talk prompts of that day.
 TALK_WINDOW = timedelta(hours=12)
+TALK_TOPICS = 5  # a talk prompt brings up at most this many; the rest wait for the next
 LIST_LIMIT = 20
 
 
@@ -194,24 +195,44 @@ async def settle(
     return Settled(texts.TRIGGER_FOR_TALK if has_talk else texts.TRIGGER_FOR_TALK_NO_RITUAL)
 
 
-async def for_talk(session: AsyncSession, couple_id: int, now: datetime) -> list[tuple[str, str]]:
-    """(author, statement) to bring up at a talk happening now; each is shown at both partners'
-    talk prompts of that day, then counts as brought up."""
+@dataclass(frozen=True)
+class Topics:
+    """What to bring up at a talk: at most TALK_TOPICS, oldest first; the rest wait a week."""
+
+    lines: list[tuple[str, str]]  # (author, statement)
+    ids: list[int]
+
+
+async def for_talk(session: AsyncSession, couple_id: int, now: datetime) -> Topics:
+    """Statements to bring up at a talk happening now: those not brought up yet, and those
+    brought up within TALK_WINDOW (so both partners' prompts that day show the same)."""
     rows = (
         await session.execute(
             select(Trigger, Person.first_name)
             .join(Person, Person.id == Trigger.person_id)
-            .where(Trigger.couple_id == couple_id, Trigger.status == TALK)
+            .where(
+                Trigger.couple_id == couple_id,
+                Trigger.status == TALK,
+                or_(Trigger.brought_up_at.is_(None), Trigger.brought_up_at >= now - TALK_WINDOW),
+            )
             .order_by(Trigger.id)
+            .limit(TALK_TOPICS)
         )
     ).all()
-    out = []
-    for trigger, name in rows:
-        if trigger.brought_up_at is None:
-            trigger.brought_up_at = now
-        if now - trigger.brought_up_at <= TALK_WINDOW:
-            out.append((name, statement(trigger)))
-    return out
+    return Topics(
+        [(name, texts.shortened(statement(t), texts.TALK_TOPIC_MAX)) for t, name in rows],
+        [t.id for t, _ in rows],
+    )
+
+
+async def brought_up(session: AsyncSession, topics: Topics, now: datetime) -> None:
+    """The talk prompt carrying `topics` is on its way: they count as brought up from now."""
+    if topics.ids:
+        await session.execute(
+            update(Trigger)
+            .where(Trigger.id.in_(topics.ids), Trigger.brought_up_at.is_(None))
+            .values(brought_up_at=now)
+        )
 
 
 async def listing(session: AsyncSession, person: Person) -> list[tuple[str, str, str]]:

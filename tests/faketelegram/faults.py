@@ -72,7 +72,9 @@ class FaultPlan:
             fault = self.script.pop(0)
         elif self.rate and self._rng.random() < self.rate:
             fault = Fault(
-                self._rng.choice(self.kinds), seconds=1, status=self._rng.choice((500, 502))
+                self._rng.choice(self.kinds),
+                seconds=1,
+                status=self._rng.choice((500, 502)),
             )
         if fault is not None:
             self.injected[fault.kind] += 1

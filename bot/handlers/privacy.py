@@ -1,0 +1,53 @@
+"""/export (a JSON document of everything stored about you) and /delete (erase it, after a
+confirmation)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import callbacks, keyboards, texts
+from bot.callbacks import Callback
+from bot.handlers.common import Reply, answer, drop_buttons, send, unit_of_work
+from bot.runtime import runtime
+from bot.services import privacy
+
+
+async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    rt = runtime(context)
+    async with unit_of_work(rt, update, is_command=True) as (session, person):
+        document = await privacy.export(session, person, rt.clock.now())
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_document(document, filename=texts.EXPORT_FILENAME, caption=texts.EXPORT_CAPTION)
+
+
+async def delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async with unit_of_work(runtime(context), update, is_command=True) as (_session, person):
+        person_id = person.id
+    buttons = [
+        [
+            (texts.DELETE_YES_BUTTON, callbacks.pack(callbacks.DELETE, "y", person_id)),
+            (texts.CANCEL_BUTTON, callbacks.pack(callbacks.DELETE, "n", person_id)),
+        ]
+    ]
+    await send(update, Reply(texts.DELETE_CONFIRM, keyboards.inline(buttons)))
+
+
+async def delete_pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
+) -> None:
+    rt = runtime(context)
+    async with unit_of_work(rt, update) as (session, person):
+        mine = pressed.refs[0] == person.id
+        if mine and pressed.action == "y":
+            await privacy.delete(session, person, rt.clock.now())
+    if not mine:
+        await answer(update, texts.BUTTON_STALE)
+        return
+    await answer(update)
+    if pressed.action == "n":
+        await drop_buttons(update, texts.DELETE_CANCELLED)
+        return
+    await drop_buttons(update)
+    await send(update, Reply(texts.DELETED, keyboards.no_keyboard()))

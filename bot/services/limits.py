@@ -1,0 +1,52 @@
+"""Limits that keep Steady from being used against someone: invite codes tried per hour (codes
+are 128-bit, but guessing should also be slow), and messages relayed to a partner per hour (so
+the bot can't be turned into a way to flood them). Both answer kindly, with when it lifts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Delivery, Person
+
+WINDOW = timedelta(hours=1)
+JOINS_PER_HOUR = 5
+RELAYS_PER_HOUR = 30
+
+
+def join_blocked(person: Person, now: datetime) -> datetime | None:
+    """Until when this person may not try another invite code, if they've used up the hour."""
+    if person.join_window_until is None or now >= person.join_window_until:
+        return None
+    return person.join_window_until if person.join_attempts >= JOINS_PER_HOUR else None
+
+
+def count_join(person: Person, now: datetime) -> None:
+    """One more code tried that did not pair them."""
+    if person.join_window_until is None or now >= person.join_window_until:
+        person.join_attempts = 0
+        person.join_window_until = now + WINDOW
+    person.join_attempts += 1
+
+
+async def relay_blocked(session: AsyncSession, person: Person, now: datetime) -> datetime | None:
+    """Until when this person's messages to their partner wait, if they've sent the hour's
+    share: the moment the oldest of the last RELAYS_PER_HOUR leaves the window."""
+    since = now - WINDOW
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Delivery)
+        .where(Delivery.sender_id == person.id, Delivery.created_at > since)
+    )
+    if int(count or 0) < RELAYS_PER_HOUR:
+        return None
+    oldest = await session.scalar(
+        select(Delivery.created_at)
+        .where(Delivery.sender_id == person.id, Delivery.created_at > since)
+        .order_by(Delivery.created_at.desc())
+        .offset(RELAYS_PER_HOUR - 1)
+        .limit(1)
+    )
+    return (oldest or now) + WINDOW
