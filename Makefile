@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: run test demo lint typecheck unit migrate clean fuzz bench bench-startup bench-throughput bench-lateness bench-faults bench-crashes
+.PHONY: run test demo lint typecheck unit migrate clean fuzz bench bench-startup bench-throughput bench-lateness bench-faults bench-crashes bench-limits bench-relay
 
 # A stamp per install flavour, rebuilt when the dependency list changes.
 $(VENV)/.run-installed: pyproject.toml constraints.txt
@@ -65,6 +65,12 @@ bench-faults: $(VENV)/.dev-installed
 
 bench-crashes: $(VENV)/.dev-installed
 	$(PY) -m bench.crashes 2000 20
+
+bench-limits: $(VENV)/.dev-installed
+	$(PY) -m bench.limits 10000 2500
+
+bench-relay: $(VENV)/.dev-installed
+	$(PY) -m bench.relay 50 5
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

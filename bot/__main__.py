@@ -1,5 +1,5 @@
-"""`python -m bot [run|migrate|rotate-key]` — run the bot (the default), only apply migrations,
-or re-encrypt stored text with the current DATA_KEY.
+"""`python -m bot [run|migrate|rotate-key|stats]` — run the bot (the default), only apply
+migrations, re-encrypt stored text with the current DATA_KEY, or print how the bot is doing.
 
 Exit codes: 0 done, 1 could not start (network, database), 2 configuration to fix (token)."""
 
@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import signal
 import sys
+from datetime import UTC, datetime
 
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,6 +18,7 @@ from bot import logs, texts
 from bot.app import StartupError, safe_url, serve
 from bot.config import ConfigError, Settings
 from bot.db import Database, migrate, rotate
+from bot.services import stats
 
 EXIT_CONFIG = 2
 
@@ -43,7 +45,7 @@ async def _run(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Steady, the couples bot.")
     parser.add_argument(
-        "command", nargs="?", default="run", choices=["run", "migrate", "rotate-key"]
+        "command", nargs="?", default="run", choices=["run", "migrate", "rotate-key", "stats"]
     )
     args = parser.parse_args(argv)
 
@@ -53,12 +55,15 @@ def main(argv: list[str] | None = None) -> int:
         token = (
             settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
         )
-        logs.configure(settings.log_level, logs.token_secrets(token))
+        logs.configure(settings.log_level, logs.token_secrets(token), settings.log_format)
         settings.configure_encryption()
         if args.command == "rotate-key":
             if settings.data_key is None:
                 raise ConfigError(texts.ROTATE_NEEDS_KEY)
             print(texts.rotated(asyncio.run(_rotate(settings))))
+            return 0
+        if args.command == "stats":
+            print(asyncio.run(_stats(settings)))
             return 0
         if args.command == "migrate":
             try:
@@ -69,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             print(texts.DATABASE_UP_TO_DATE)
             return 0
         settings.require_token()
+        settings.require_webhook_secret()
         asyncio.run(_run(settings))
         return 0
     except ConfigError as exc:
@@ -79,6 +85,19 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 0
+
+
+async def _stats(settings: Settings) -> str:
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            found = await stats.gather(session, datetime.now(UTC))
+    except (SQLAlchemyError, OSError) as exc:
+        url = safe_url(settings.database_url)
+        raise StartupError(texts.database_unreachable(url, type(exc).__name__), 1) from exc
+    finally:
+        await db.dispose()
+    return texts.stats_report(found.couples, found.people, found.rituals, found.deliveries)
 
 
 async def _rotate(settings: Settings) -> int:

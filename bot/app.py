@@ -14,24 +14,35 @@ import logging
 import sys
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ExtBot
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    ExtBot,
+    TypeHandler,
+    Updater,
+)
 from telegram.request import HTTPXRequest
+from tornado.httpserver import HTTPServer
 
-from bot import handlers, texts
+from bot import handlers, metrics, texts
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database, migrate, rotate
 from bot.db.models import Person
+from bot.delivery.budget import BEAT, SharedBudget
 from bot.delivery.journal import Journal, JournalTransport
 from bot.delivery.limiter import ResilientRateLimiter
 from bot.delivery.sender import Sender
-from bot.runtime import RUNTIME_KEY, Runtime
+from bot.runtime import RUNTIME_KEY, Runtime, runtime
 from bot.services import insights, rituals
 from bot.updates import PerPersonUpdateProcessor
 from jobs.dispatcher import CONCURRENCY as DELIVERY_LANES
@@ -79,6 +90,7 @@ def build_application(settings: Settings, token: str, rt: Runtime) -> App:
     )
     app.bot_data[RUNTIME_KEY] = rt
     handlers.register(app)
+    app.add_handler(TypeHandler(Update, functools.partial(_count_update, rt)), group=-2)
     assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
     # The delivery path has a bot of its own with a small connection pool, one connection per
     # lane: replies to people's taps never wait behind a burst, and a burst does not pay for a
@@ -102,11 +114,42 @@ def build_application(settings: Settings, token: str, rt: Runtime) -> App:
         ),
     )
     rt.delivery_bot = delivery_bot
-    sender = Sender(delivery_bot, rt.db, rt.clock, rt.node, limiter, rt.journal)
+    sender = Sender(delivery_bot, rt.db, rt.clock, rt.node, limiter, rt.journal, rt.metrics)
     sender.renderers["insights"] = functools.partial(_draw_insights, rt)
-    rt.dispatcher = Dispatcher(rt.db, sender, limiter, rt.clock, app.job_queue)
+    rt.budget = SharedBudget(rt.db, limiter, settings.telegram_rate_limit, rt.node, rt.clock)
+    rt.dispatcher = Dispatcher(rt.db, sender, limiter, rt.clock, app.job_queue, metrics=rt.metrics)
     rt.db.after_due_change = rt.wake_dispatcher
     return app
+
+
+async def _beat(context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        await runtime(context).budget.beat()
+    except (SQLAlchemyError, OSError) as exc:  # the next beat tries again
+        log.warning("could not renew this process's share of the rate budget: %s", exc)
+
+
+async def _count_update(rt: Runtime, update: object, _context: object) -> None:
+    rt.metrics.updates.labels(metrics.update_kind(update)).inc()
+
+
+def _serve_metrics(rt: Runtime) -> HTTPServer | None:
+    address = rt.settings.metrics_address
+    if address is None:
+        return None
+
+    async def database() -> bool:
+        async with rt.db.transaction() as session:
+            return bool(await session.scalar(text("SELECT 1")) == 1)
+
+    async def dispatcher() -> bool:
+        return rt.dispatcher is not None and rt.dispatcher.alive
+
+    try:
+        return metrics.serve(rt.metrics, {"database": database, "dispatcher": dispatcher}, *address)
+    except OSError as exc:
+        listen = rt.settings.metrics_listen or ""
+        raise StartupError(texts.cannot_serve_metrics(listen, type(exc).__name__), 1) from exc
 
 
 def _open_journal(journal: Journal) -> None:
@@ -172,6 +215,7 @@ async def serve(
     gracefully: stop taking updates, finish the ones being handled and the deliveries in
     flight, close the database."""
     token = settings.require_token()
+    settings.require_webhook_secret()
     settings.configure_encryption()
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     db = Database(settings.database_url)
@@ -182,6 +226,7 @@ async def serve(
     assert updater is not None
     started = False
     upkeep: asyncio.Task[None] | None = None
+    observer: HTTPServer | None = None
     try:
         await _initialize(app)  # getMe: a rejected token stops here, before anything else
         await rt.delivery_bot.initialize()
@@ -191,15 +236,22 @@ async def serve(
             raise StartupError(texts.DATA_KEY_NEEDED, 2)
         if app.post_init:
             await app.post_init(app)
-        await updater.start_polling(
-            poll_interval=0,
-            timeout=poll_timeout,
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
-        )
+        observer = _serve_metrics(rt)  # /healthz says "not ready" until the dispatcher runs
+        if settings.webhook_url is not None:
+            await _start_webhook(updater, settings)
+        else:
+            await updater.start_polling(
+                poll_interval=0,
+                timeout=poll_timeout,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+            )
         await app.start()
         started = True
-        assert rt.dispatcher is not None
+        assert rt.dispatcher is not None and app.job_queue is not None
+        if await rt.budget.beat() > 1:
+            await asyncio.sleep(BEAT.total_seconds())  # the others make room first
+        app.job_queue.run_repeating(_beat, interval=BEAT, first=BEAT, name="budget")
         rt.dispatcher.start()
         upkeep = asyncio.create_task(_upkeep(rt))
         log.info("Steady is running as @%s", rt.bot_username)
@@ -211,6 +263,8 @@ async def serve(
             log.info("Steady is stopping")
         if updater.running:
             await updater.stop()
+        if observer is not None:
+            observer.stop()
         if upkeep is not None:  # unfinished batches are redone at the next start
             upkeep.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -220,11 +274,39 @@ async def serve(
         if app.running:
             await app.stop()
         await app.shutdown()
+        if started:
+            with contextlib.suppress(SQLAlchemyError, OSError):
+                await rt.budget.leave()
         await rt.delivery_bot.shutdown()
         rt.journal.close()
         await db.dispose()
         if started:
             log.info("Steady stopped")
+
+
+async def _start_webhook(updater: Updater, settings: Settings) -> None:
+    """PTB's webhook server on WEBHOOK_LISTEN, at WEBHOOK_URL's path (so a reverse proxy can
+    forward the same path), with setWebhook. PTB answers 403 to a request whose
+    X-Telegram-Bot-Api-Secret-Token header is missing or wrong, before it becomes an update."""
+    assert settings.webhook_url is not None
+    host, port = settings.listen_address
+    try:
+        await updater.start_webhook(
+            listen=host,
+            port=port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.require_webhook_secret(),
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+            bootstrap_retries=3,
+        )
+    except OSError as exc:
+        raise StartupError(
+            texts.cannot_listen(settings.webhook_listen, type(exc).__name__), 1
+        ) from exc
+    except TelegramError as exc:  # e.g. Telegram refuses the URL
+        raise StartupError(texts.webhook_refused(exc.message), 1) from exc
 
 
 async def _upkeep(rt: Runtime) -> None:

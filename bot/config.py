@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -18,6 +18,13 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/steady.db"
 
 # "<bot id>:<secret>" as BotFather hands it out; checked before any network call.
 _TOKEN_SHAPE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,100}$")
+# Telegram allows 1-256; fewer than 16 would be guessable.
+_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+
+
+def _address(listen: str) -> tuple[str, int]:
+    host, _, port = listen.rpartition(":")
+    return host.strip("[]"), int(port)
 
 
 class ConfigError(Exception):
@@ -48,9 +55,26 @@ class Settings(BaseSettings):
     # ones that never left are sent (bot/delivery/journal.py). A local directory; by default
     # `journal/` beside the SQLite file, or `data/journal`.
     delivery_journal_dir: Path | None = None
+    # Webhook mode (instead of polling) when WEBHOOK_URL is set: the public HTTPS address
+    # Telegram posts updates to (a reverse proxy forwards it to WEBHOOK_LISTEN), and the secret
+    # Telegram sends back in every request's X-Telegram-Bot-Api-Secret-Token header.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1:8080"
+    # host:port for /metrics (Prometheus) and /healthz (readiness); unset: not served.
+    metrics_listen: str | None = None
+    # Logs as readable lines ("text") or one JSON object per line ("json").
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator(
-        "telegram_bot_token", "data_key", "data_key_previous", "delivery_journal_dir", mode="before"
+        "telegram_bot_token",
+        "data_key",
+        "data_key_previous",
+        "delivery_journal_dir",
+        "webhook_url",
+        "webhook_secret",
+        "metrics_listen",
+        mode="before",
     )
     @classmethod
     def _blank_token_is_missing(cls, value: object) -> object:
@@ -58,10 +82,12 @@ class Settings(BaseSettings):
             return None
         return value.strip() if isinstance(value, str) else value
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "log_format", mode="before")
     @classmethod
-    def _upper_log_level(cls, value: object) -> object:
-        return value.strip().upper() if isinstance(value, str) else value
+    def _log_case(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
 
     @field_validator("database_url")
     @classmethod
@@ -78,6 +104,47 @@ class Settings(BaseSettings):
                 "use sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user:pass@host/db"
             )
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("it must be the public https:// address Telegram posts updates to")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's rule for secret_token: 1-256 characters, A-Z a-z 0-9 _ -.
+        if value is not None and not _SECRET_SHAPE.match(value.get_secret_value()):
+            raise ValueError("use 16 to 256 characters: letters, digits, _ and -")
+        return value
+
+    @field_validator("webhook_listen", "metrics_listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host, _, port = value.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("use host:port, for example 127.0.0.1:8080")
+        return value.strip()
+
+    @property
+    def listen_address(self) -> tuple[str, int]:
+        return _address(self.webhook_listen)
+
+    @property
+    def metrics_address(self) -> tuple[str, int] | None:
+        return _address(self.metrics_listen) if self.metrics_listen else None
+
+    def require_webhook_secret(self) -> str | None:
+        """In webhook mode, the secret (a webhook anyone could post to is refused)."""
+        if self.webhook_url is None:
+            return None
+        if self.webhook_secret is None:
+            raise ConfigError(texts.WEBHOOK_SECRET_NEEDED)
+        return self.webhook_secret.get_secret_value()
 
     @field_validator("telegram_api_base_url")
     @classmethod

@@ -14,10 +14,12 @@ from telegram.ext import ContextTypes
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
+from bot.metrics import Metrics
 
 if TYPE_CHECKING:
     from telegram.ext import ExtBot
 
+    from bot.delivery.budget import SharedBudget
     from bot.delivery.journal import Journal
     from jobs.dispatcher import Dispatcher
 
@@ -40,6 +42,8 @@ class Runtime:
     dispatcher: Dispatcher | None = None
     delivery_bot: ExtBot[Any] = field(init=False)
     journal: Journal = field(init=False)
+    budget: SharedBudget = field(init=False)
+    metrics: Metrics = field(default_factory=Metrics)
 
     def wake_dispatcher(self) -> None:
         if self.dispatcher is not None:

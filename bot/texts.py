@@ -1306,8 +1306,43 @@ def rotated(count: int) -> str:
     return f"Encrypted {count} stored values with the current DATA_KEY."
 
 
+def stats_report(couples: int, people: int, rituals: int, deliveries: dict[str, int]) -> str:
+    outcomes = ", ".join(f"{status} {n}" for status, n in sorted(deliveries.items())) or "none"
+    return (
+        f"couples: {couples}\n"
+        f"people: {people}\n"
+        f"active rituals: {rituals}\n"
+        f"deliveries in the last 24 h: {sum(deliveries.values())} ({outcomes})"
+    )
+
+
 ROTATE_NEEDS_KEY = "Set DATA_KEY first: rotate-key encrypts everything with it."
 DATABASE_UP_TO_DATE = "The database is up to date."
+
+
+WEBHOOK_SECRET_NEEDED = (
+    'WEBHOOK_URL is set but WEBHOOK_SECRET is not: make one with python -c "import secrets; '
+    'print(secrets.token_urlsafe(32))" and set WEBHOOK_SECRET=<it>, so that only Telegram can '
+    "post updates to the bot."
+)
+
+
+def cannot_listen(address: str, error: str) -> str:
+    return (
+        f"Could not listen for Telegram's webhook on {address} ({error}): is another program "
+        "using that port? Change WEBHOOK_LISTEN."
+    )
+
+
+def cannot_serve_metrics(address: str, error: str) -> str:
+    return (
+        f"Could not serve /metrics and /healthz on {address} ({error}): is another program "
+        "using that port? Change METRICS_LISTEN."
+    )
+
+
+def webhook_refused(reason: str) -> str:
+    return f"Telegram refused the webhook ({reason}): check WEBHOOK_URL — it must be public HTTPS."
 
 
 def settings_to_fix(problems: str) -> str:

@@ -24,12 +24,15 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.db.models import Delivery
 from bot.delivery.limiter import ResilientRateLimiter
-from bot.delivery.sender import PENDING, SENDING, UNCERTAIN, Sender
+from bot.delivery.sender import PENDING, SENDING, SKIPPED, UNCERTAIN, Sender
+from bot.metrics import Metrics
 from bot.services import rituals
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
+# Kinds that go before anything else due: the agreed words, sent the moment they are asked for.
+URGENT = ("reassure_words",)
 MATERIALIZE_BATCH = 200
 # Rows claimed together. Under Telegram's rate limit every row is claimed on its own, which keeps
 # the moment between a claim and its request as short as it can be; only with the limit off (a
@@ -50,8 +53,11 @@ class Dispatcher:
         clock: Clock,
         job_queue: JobQueue[Any],
         chat_spacing: float = CHAT_SPACING,
+        metrics: Metrics | None = None,
     ) -> None:
         self.chat_spacing = chat_spacing
+        self._metrics = metrics or Metrics()
+        self._started = False
         self._limiter = limiter
         self._group = GROUP_UNLIMITED if limiter.unlimited else 1
         self._db = db
@@ -72,7 +78,14 @@ class Dispatcher:
         planned_now = self._job_at is not None and self._job_at <= self._clock.now()
         return self._running or (self._job is not None and planned_now)
 
+    @property
+    def alive(self) -> bool:
+        """Started, not stopping, and its scheduler running: due rows will be looked at."""
+        scheduler = self._jobs.scheduler
+        return self._started and not self._stopping and bool(scheduler.running)
+
     def start(self) -> None:
+        self._started = True
         self.wake()
 
     def stop(self) -> None:
@@ -135,6 +148,23 @@ class Dispatcher:
         elif next_due is not None:
             self.wake(next_due)
 
+    async def send_now(self, delivery_id: int, chat_id: int) -> None:
+        """The fast path for the agreed words: claim and send this row now, from the handler's
+        task, instead of waking the dispatcher for it. Same budget, same claim (if the
+        dispatcher got there first, this does nothing); a chat that heard from us under a
+        second ago is left to the dispatcher, which keeps that pace."""
+        if self._stopping or self._last_sent.get(chat_id, -CHAT_SPACING) + self.chat_spacing > (
+            time.monotonic()
+        ):
+            return
+        try:
+            status = await self._sender.deliver(delivery_id)
+        except Exception:
+            log.exception("sending at once failed; the dispatcher will")
+            return
+        if status not in (PENDING, SKIPPED):
+            self._last_sent[chat_id] = time.monotonic()
+
     def _forget_quiet_chats(self) -> None:
         horizon = time.monotonic() - self.chat_spacing
         self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
@@ -160,14 +190,28 @@ class Dispatcher:
                 return
 
     async def _due(self) -> list[tuple[int, int]]:
+        """Due rows in due order — the agreed words first: a tap on 💛 Reassure me does not
+        wait behind a burst of scheduled messages."""
         async with self._db.transaction() as session:
-            rows = await session.execute(
-                select(Delivery.id, Delivery.chat_id)
-                .where(Delivery.status == PENDING, Delivery.due_at <= self._clock.now())
-                .order_by(Delivery.due_at, Delivery.id)
-                .limit(BATCH)
+            now = self._clock.now()
+            due = select(Delivery.id, Delivery.chat_id, Delivery.due_at).where(
+                Delivery.status == PENDING, Delivery.due_at <= now
             )
-            return [(row.id, row.chat_id) for row in rows]
+            urgent = (
+                await session.execute(
+                    due.where(Delivery.kind.in_(URGENT))
+                    .order_by(Delivery.due_at, Delivery.id)
+                    .limit(BATCH)
+                )
+            ).all()
+            rest = (
+                await session.execute(due.order_by(Delivery.due_at, Delivery.id).limit(BATCH))
+            ).all()
+        first = min((r.due_at for r in [*urgent[:1], *rest[:1]]), default=now)
+        self._metrics.dispatcher_lag.set(max((now - first).total_seconds(), 0.0))
+        seen = {r.id for r in urgent}
+        rows = [*urgent, *(r for r in rest if r.id not in seen)][:BATCH]
+        return [(row.id, row.chat_id) for row in rows]
 
     async def _next_due(self) -> datetime | None:
         """The next instant there is work: a row due, a ritual slot due, or the lease of a row
@@ -202,6 +246,10 @@ class Dispatcher:
         groups: list[asyncio.Task[None]] = []
         index = 0
         while index < len(picked) and not self._stopping:
+            if groups and self._again and not self._limiter.unlimited:
+                # Something new arrived (a tap's words?): a fresh look at what is due, rather
+                # than finishing a round that takes BATCH / rate seconds. The rest stay pending.
+                break
             await self._limiter.reserve()  # waits here, not while holding a claimed row
             group = [picked[index]]
             index += 1

@@ -139,11 +139,14 @@ async def running_bot(
     database_url: str,
     clock: FakeClock,
     chat_spacing: float = TEST_CHAT_SPACING,
+    **settings: object,
 ) -> AsyncIterator[Steady]:
     """Start the bot exactly as `python -m bot run` does (serve()), in this event loop."""
     errors = ErrorLog()
     logging.getLogger().addHandler(errors)
-    steady = Steady(telegram, clock, settings_for(telegram, database_url), errors, chat_spacing)
+    steady = Steady(
+        telegram, clock, settings_for(telegram, database_url, **settings), errors, chat_spacing
+    )
     await steady.start()
     try:
         yield steady

@@ -92,7 +92,9 @@ async def run(steady: Steady, couples: int, taps: int, rate: float, seed: int = 
         undelivered = select(Delivery.dedupe_key, Delivery.status).where(
             Delivery.kind == "undelivered"
         )
-        told_rows: dict[str, str] = dict((await session.execute(undelivered)).tuples().all())
+        told_rows: dict[str, str] = {
+            r.dedupe_key: r.status for r in await session.execute(undelivered)
+        }
         unreachable = set(
             await session.scalars(select(Person.id).where(Person.unreachable_since.is_not(None)))
         )

@@ -12,7 +12,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter
 
-from tests.faketelegram import FakeTelegram, Fault, FaultPlan
+from tests.faketelegram import FakeTelegram, Fault, FaultPlan, StrictLimits
 from tests.faketelegram.markup import EntityParseError, parse_html, parse_markdown_v2
 
 
@@ -223,3 +223,19 @@ async def test_injected_faults_look_like_telegrams(telegram: FakeTelegram, bot: 
         "chat_not_found": 1,
     }
     assert user.inbox == []
+
+
+async def test_strict_mode_answers_429_past_telegrams_limits(telegram: FakeTelegram) -> None:
+    telegram.strict = StrictLimits(per_bot=3)
+    users = [telegram.user(f"U{i}") for i in range(4)]
+    for user in users:
+        await user.start()
+    status, body = await call(telegram, "sendMessage", chat_id=users[0].id, text="one")
+    assert status == 200
+    status, body = await call(telegram, "sendMessage", chat_id=users[0].id, text="same chat")
+    assert (status, body["parameters"]) == (429, {"retry_after": 1})
+    for user in users[1:3]:
+        assert (await call(telegram, "sendMessage", chat_id=user.id, text="hi"))[0] == 200
+    status, body = await call(telegram, "sendMessage", chat_id=users[3].id, text="fourth")
+    assert status == 429 and body["description"] == "Too Many Requests: retry after 1"
+    assert telegram.strict.refused == 2 and len(telegram.strict.accepted) == 3

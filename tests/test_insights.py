@@ -22,6 +22,16 @@ def png_size(data: bytes) -> tuple[int, int]:
     return width, height
 
 
+async def alexs_picture(steady: Steady) -> list[insights.Series]:
+    """The data behind Alex's chart: Alex's series, then Sam's."""
+    async with steady.rt.db.transaction() as session:
+        person = await session.scalar(select(Person).where(Person.first_name == "Alex"))
+        assert person is not None
+        picture = await insights.gather(session, person, steady.clock.now())
+    assert picture is not None
+    return picture.series
+
+
 async def test_insights_sends_a_png_chart_of_the_last_eight_weeks(steady: Steady) -> None:
     alex, sam = await pair(steady)
     await alex.send("/ritual add checkin 09:30 daily")
@@ -43,6 +53,10 @@ async def test_insights_sends_a_png_chart_of_the_last_eight_weeks(steady: Steady
     # It went up as a multipart file part, as Telegram takes uploads.
     field, filename, content_type = steady.telegram.uploads[-1]
     assert field == "photo" and filename and content_type
+    # And what it drew: each partner's mood on each of the three days.
+    you, partner = await alexs_picture(steady)
+    assert sorted(you.moods.values()) == [4.0] * 3 and sorted(partner.moods.values()) == [2.0] * 3
+    assert len(set(you.moods)) == 3  # three different days
 
 
 async def test_the_chart_shows_what_happened(steady: Steady) -> None:
@@ -52,12 +66,7 @@ async def test_the_chart_shows_what_happened(steady: Steady) -> None:
     await alex.tap(texts.REASSURE_BUTTON)
     await sam.tap(texts.REASSURE_BUTTON)
     await steady.settle()
-    async with steady.rt.db.transaction() as session:
-        person = await session.scalar(select(Person).where(Person.first_name == "Alex"))
-        assert person is not None
-        picture = await insights.gather(session, person, steady.clock.now())
-    assert picture is not None
-    you, partner = picture.series
+    you, partner = await alexs_picture(steady)
     assert (you.name, partner.name) == ("You", "Sam")
     assert you.requests == [0] * 7 + [2] and partner.requests == [0] * 7 + [1]
 

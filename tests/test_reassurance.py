@@ -8,9 +8,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot import texts
-from bot.db.models import ReassuranceRequest
-from tests.faketelegram import Fault, FaultPlan
-from tests.harness import Steady
+from bot.db.models import Person, ReassuranceRequest
+from bot.services import outbox
+from tests.faketelegram import FakeTelegram, Fault, FaultPlan
+from tests.harness import FakeClock, Steady, running_bot
 from tests.stories import agree_phrase, pair
 
 
@@ -222,3 +223,37 @@ async def test_the_partner_notice_is_retried_through_telegram_hiccups(steady: St
     await steady.settle()
     assert len([m for m in sam.inbox if "asked for reassurance" in m.shown]) == 1
     assert steady.telegram.faults.injected == {"retry_after": 1, "server_error": 1, "drop": 1}
+
+
+async def test_the_words_go_ahead_of_a_backlog_of_scheduled_messages(
+    telegram: FakeTelegram, database_url: str, clock: FakeClock
+) -> None:
+    """With Telegram's budget at 5 a second, 40 messages already due take 8 seconds: a tap's
+    words do not wait for them."""
+    async with running_bot(telegram, database_url, clock, telegram_rate_limit=5) as steady:
+        alex, sam = await pair(steady)
+        await agree_phrase(alex, sam, "Right here.")
+        others = [steady.user(f"Kim{i}") for i in range(40)]
+        for other in others:
+            await other.start()
+        await steady.settle()
+        async with steady.rt.db.transaction() as session:
+            for other in others:
+                person = await session.scalar(select(Person).where(Person.telegram_id == other.id))
+                assert person is not None
+                await outbox.enqueue(
+                    session,
+                    key=f"backlog:{other.id}",
+                    recipient=person,
+                    kind="nudge",
+                    text="Thinking of you",
+                    now=steady.clock.now(),
+                )
+        await telegram.wait_for(lambda: any(o.inbox[-1].shown == "Thinking of you" for o in others))
+        await alex.tap(texts.REASSURE_BUTTON)
+        await alex.expect("💛 From Sam", timeout=2)
+        backlog_sent = sum(1 for o in others if o.inbox[-1].shown == "Thinking of you")
+        assert backlog_sent < 20  # most of the backlog still waits; the words did not
+        await telegram.wait_for(
+            lambda: all(o.inbox[-1].shown == "Thinking of you" for o in others), 20
+        )

@@ -4,16 +4,21 @@ any output, the command menu, and a graceful stop on SIGTERM."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from bot import texts
+from bot.db.models import Delivery
 from tests.faketelegram import FakeTelegram
 from tests.harness import Steady
+from tests.stories import agree_phrase, pair
 
 pytestmark = pytest.mark.slow
 
@@ -133,14 +138,16 @@ async def test_migrate_creates_the_database_and_is_idempotent(tmp_path: Path) ->
     assert (tmp_path / "db" / "steady.db").exists()
 
 
+@pytest.mark.parametrize("log_format", ["text", "json"])
 async def test_the_real_process_answers_and_stops_gracefully_on_sigterm(
-    tmp_path: Path, telegram: FakeTelegram
+    tmp_path: Path, telegram: FakeTelegram, log_format: str
 ) -> None:
     env = clean_env(
         TELEGRAM_BOT_TOKEN=telegram.token,
         TELEGRAM_API_BASE_URL=telegram.base_url,
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/steady.db",
         LOG_LEVEL="INFO",
+        LOG_FORMAT=log_format,
     )
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -171,6 +178,10 @@ async def test_the_real_process_answers_and_stops_gracefully_on_sigterm(
     assert "Here's your invite" not in output
     assert "Steady helps" not in output
     assert (tmp_path / "steady.db").exists()
+    if log_format == "json":  # one object per line, for log collectors
+        entries = [json.loads(line) for line in output.splitlines() if line.strip()]
+        assert {"Steady stopped", "Steady is stopping"} <= {e["message"] for e in entries}
+        assert all({"time", "level", "logger", "message"} <= set(e) for e in entries)
 
 
 async def test_start_sets_the_command_menu_and_description(steady: Steady) -> None:
@@ -188,3 +199,26 @@ async def test_help_lists_every_command_with_one_line_each(steady: Steady) -> No
     lines = help_message.shown.splitlines()
     for name, description in texts.COMMANDS:
         assert f"/{name} — {description}" in lines
+
+
+async def test_stats_counts_couples_rituals_and_the_days_deliveries(
+    steady: Steady, database_url: str, tmp_path: Path
+) -> None:
+    await steady.advance_to(datetime.now(UTC))  # `stats` looks back 24 h from the real now
+    alex, sam = await pair(steady)
+    await alex.send("/ritual add checkin 12:30 daily")
+    await alex.expect("Added:")
+    await agree_phrase(alex, sam, "Here for you.")
+    await alex.tap(texts.REASSURE_BUTTON)
+    await alex.expect("💛 From Sam")
+    await steady.settle()
+    async with steady.rt.db.transaction() as session:
+        sent = await session.scalar(
+            select(func.count()).select_from(Delivery).where(Delivery.status == "sent")
+        )
+    code, output = await run_bot(tmp_path, clean_env(DATABASE_URL=database_url), "stats")
+    assert code == 0, output
+    lines = output.splitlines()
+    assert lines[:3] == ["couples: 1", "people: 2", "active rituals: 1"]
+    assert lines[3].startswith("deliveries in the last 24 h: ") and f"sent {sent}" in lines[3]
+    assert "Here for you" not in output  # counts, never anyone's words

@@ -328,3 +328,13 @@ class Trigger(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     brought_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Node(Base):
+    """A running bot process, as it last said it was alive: replicas share Telegram's rate
+    budget equally among those seen lately (bot/delivery/budget.py)."""
+
+    __tablename__ = "nodes"
+
+    node: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -34,6 +34,7 @@ from bot.db.models import Delivery, Person
 from bot.delivery import journal
 from bot.delivery.errors import Failure, classify, retry_after
 from bot.delivery.limiter import PREPAID, ResilientRateLimiter
+from bot.metrics import LATE_AFTER, Metrics
 from bot.services import outbox, quiet, reach
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,20 @@ class Claimed:
     chat_id: int
     payload: dict[str, Any]
     attempt: int
+    kind: str
+    due_at: datetime
+    created_at: datetime
+
+
+# What a claim reads back (RETURNING), beside the id.
+_CLAIMED = (
+    Delivery.chat_id,
+    Delivery.payload,
+    Delivery.attempts,
+    Delivery.kind,
+    Delivery.due_at,
+    Delivery.created_at,
+)
 
 
 def backoff(attempts: int, rng: random.Random) -> timedelta:
@@ -91,6 +106,13 @@ def _held_by_pause(row: Any, now: datetime) -> bool:
     return from_partner and row.kind not in REACHES_A_PAUSE
 
 
+def _claimed(delivery_id: int, row: Any, silent: bool) -> Claimed:
+    payload = dict(row.payload or {}) | ({"silent": True} if silent else {})
+    return Claimed(
+        delivery_id, row.chat_id, payload, row.attempts, row.kind, row.due_at, row.created_at
+    )
+
+
 class Sender:
     def __init__(
         self,
@@ -100,8 +122,10 @@ class Sender:
         node: str,
         limiter: ResilientRateLimiter,
         requests: journal.Journal | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._bot = bot
+        self._metrics = metrics or Metrics()
         self._journal = requests
         self._in_flight = 0  # claims made and not yet recorded
         self._limiter = limiter
@@ -137,18 +161,31 @@ class Sender:
                 sendable = await self._check(connection, ids, statuses)
             outcomes = await asyncio.gather(*(self._claim_and_send(i, s) for i, s in sendable))
         sent: dict[int, Message] = {}
+        claims: dict[int, Claimed] = {}
         for outcome in outcomes:
             if outcome is None:
                 continue
             claimed, result = outcome
             if isinstance(result, Message):
                 sent[claimed.id] = result
+                claims[claimed.id] = claimed
             else:
-                statuses[claimed.id] = await self._record_failure(claimed, result)
+                statuses[claimed.id] = status = await self._record_failure(claimed, result)
+                self._metrics.deliveries.labels("retry" if status == PENDING else status).inc()
         if sent:
             await self._record_sent(sent)
             statuses.update(dict.fromkeys(sent, SENT))
+            self._count_sent([claims[i] for i in sent])
         return statuses
+
+    def _count_sent(self, claimed: list[Claimed]) -> None:
+        now = self._clock.now()
+        for claim in claimed:
+            self._metrics.deliveries.labels("sent").inc()
+            if (now - claim.due_at).total_seconds() > LATE_AFTER:
+                self._metrics.deliveries.labels("late").inc()
+            if claim.kind == "reassure_words":  # written at the tap, so this is tap → words
+                self._metrics.relay_latency.observe((now - claim.created_at).total_seconds())
 
     async def settle_orphans(self) -> None:
         """Rows claimed by a process on this machine that is gone (its journal is unlocked):
@@ -169,8 +206,7 @@ class Sender:
         for orphan in found:
             orphan.forget()
 
-    @staticmethod
-    async def _settle(connection: AsyncConnection, orphan: journal.Orphan) -> None:
+    async def _settle(self, connection: AsyncConnection, orphan: journal.Orphan) -> None:
         rows = await connection.execute(
             select(Delivery.id, Delivery.attempts).where(
                 Delivery.status == SENDING, Delivery.claimed_by == orphan.node
@@ -181,6 +217,7 @@ class Sender:
         for row in rows:
             (arrived if (row.id, row.attempts) in orphan.left else never_left).append(row.id)
         if arrived:
+            self._metrics.deliveries.labels(UNCERTAIN).inc(len(arrived))
             await connection.execute(
                 update(Delivery)
                 .where(Delivery.id.in_(arrived), Delivery.status == SENDING)
@@ -270,6 +307,7 @@ class Sender:
                 .where(Delivery.id.in_(skip), Delivery.status == PENDING)
                 .values(status=SKIPPED, payload=None)
             )
+            self._metrics.deliveries.labels(SKIPPED).inc(len(skip))
         return sendable
 
     @staticmethod
@@ -304,13 +342,12 @@ class Sender:
                         claimed_by=self._node,
                         claimed_until=now + LEASE,
                     )
-                    .returning(Delivery.chat_id, Delivery.payload, Delivery.attempts)
+                    .returning(*_CLAIMED)
                 )
             ).first()
         if row is None:
             return None
-        payload = dict(row.payload or {}) | ({"silent": True} if silent else {})
-        claimed = Claimed(delivery_id, row.chat_id, payload, row.attempts)
+        claimed = _claimed(delivery_id, row, silent)
         return claimed, await self._send(claimed)
 
     async def _claim_and_send_together(
@@ -336,18 +373,10 @@ class Sender:
                         claimed_by=self._node,
                         claimed_until=now + LEASE,
                     )
-                    .returning(Delivery.id, Delivery.chat_id, Delivery.payload, Delivery.attempts)
+                    .returning(Delivery.id, *_CLAIMED)
                 )
             ).all()
-        claimed = [
-            Claimed(
-                r.id,
-                r.chat_id,
-                dict(r.payload or {}) | ({"silent": True} if r.id in silent else {}),
-                r.attempts,
-            )
-            for r in rows
-        ]
+        claimed = [_claimed(r.id, r, r.id in silent) for r in rows]
         return [(c, await self._send(c)) for c in claimed]
 
     async def _send(self, claimed: Claimed) -> Message | TelegramError:

@@ -18,8 +18,8 @@ from bot.services.reassurance import Replied
 
 
 async def reassure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The words (or a gentle note that there are none yet) go out through the outbox at once,
-    together with the partner's notice."""
+    """The words (or a gentle note that there are none yet) go out through the outbox at once —
+    sent from here, not waiting for the dispatcher's next look — with the partner's notice."""
     rt = runtime(context)
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         result = await reassurance.request(session, person, rt.clock.now(), rt.rng)
@@ -27,6 +27,14 @@ async def reassure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, Reply(texts.NOT_PAIRED, keyboards.no_keyboard()))
     elif result.held_words is not None:
         await send(update, breathe_first(result.held_words))
+    elif result.words_row is not None and rt.dispatcher is not None:
+        await rt.dispatcher.send_now(result.words_row, person_chat(update))
+
+
+def person_chat(update: Update) -> int:
+    chat = update.effective_chat
+    assert chat is not None
+    return chat.id
 
 
 async def reply_pressed(

@@ -34,6 +34,7 @@ class Asked:
     # Past the couple's agreed balance: the words wait a minute (or a tap) in this outbox row,
     # and a breathing minute is offered first.
     held_words: int | None = None
+    words_row: int | None = None  # the outbox row with the words, to send at once
 
 
 def reply_buttons(request_id: int) -> Buttons:
@@ -128,6 +129,7 @@ async def request(
         phrase.text if phrase else None,
         asked.id,
         words_id if breathe_first else None,
+        None if breathe_first else words_id,
     )
 
 

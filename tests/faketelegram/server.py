@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from aiohttp import web
 
 from tests.faketelegram.faults import Fault, FaultPlan
@@ -175,6 +176,9 @@ class BotState:
     queries: dict[str, CallbackQuery] = field(default_factory=dict)
     poller: asyncio.Future[None] | None = None
     webhook_url: str = ""
+    webhook_secret: str = ""
+    pusher: asyncio.Task[None] | None = None
+    webhook_answers: list[int] = field(default_factory=list)  # HTTP statuses the bot gave
     files: dict[str, bytes] = field(default_factory=dict)
 
     def user_dict(self) -> dict[str, Any]:
@@ -242,6 +246,36 @@ class Params:
         return value
 
 
+# Methods that post a message into a chat: what Telegram's rate limits count.
+_SENDS = frozenset({"sendmessage", "sendphoto", "senddocument", "copymessage", "forwardmessage"})
+
+
+@dataclass
+class StrictLimits:
+    """Telegram's published limits, enforced: at most `per_bot` messages in any 1-second window
+    per bot, and one message per second per chat; beyond them, 429 with `retry_after` — the
+    answer a bot that ignores them gets. Accepted and refused sends are kept for benchmarks."""
+
+    per_bot: int = 30
+    chat_spacing: float = 1.0
+    accepted: list[tuple[float, str]] = field(default_factory=list)  # (monotonic time, chat)
+    refused: int = 0
+    _recent: dict[str, list[float]] = field(default_factory=dict)
+    _last_in_chat: dict[str, float] = field(default_factory=dict)
+
+    def admit(self, bot: str, chat: str) -> None:
+        now = time.monotonic()
+        recent = [t for t in self._recent.get(bot, []) if t > now - 1.0]
+        self._recent[bot] = recent
+        last = self._last_in_chat.get(chat)
+        if len(recent) >= self.per_bot or (last is not None and now - last < self.chat_spacing):
+            self.refused += 1
+            raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+        recent.append(now)
+        self._last_in_chat[chat] = now
+        self.accepted.append((now, chat))
+
+
 class FakeTelegram:
     """The server. `await start()`, then point the bot at `base_url` with one of `tokens`."""
 
@@ -252,6 +286,7 @@ class FakeTelegram:
         self.calls: list[tuple[str, str]] = []  # (token-less bot username, method)
         self.uploads: list[tuple[str, str, str]] = []  # files received as multipart parts
         self.faults: FaultPlan | None = None
+        self.strict: StrictLimits | None = None  # Telegram's rate limits, enforced
         self.inflight = 0
         self.last_activity = time.monotonic()
         self._changed = asyncio.Condition()
@@ -284,6 +319,11 @@ class FakeTelegram:
             if bot.poller is not None and not bot.poller.done():
                 bot.poller.set_result(None)
         await self._notify()
+        for bot in self.bots.values():
+            if bot.pusher is not None:
+                bot.pusher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await bot.pusher
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -408,6 +448,8 @@ class FakeTelegram:
                 raise ApiError(404, "Not Found")
             params = await self._params(request)
             self.calls.append((bot.username, method))
+            if self.strict is not None and name in _SENDS:
+                self.strict.admit(bot.token, params.str("chat_id") or "")
             fault = self.faults.pick(method, params.values) if self.faults and not passive else None
             if fault is not None:
                 return await self._fault(request, fault, bot, handler, params)
@@ -712,11 +754,56 @@ class FakeTelegram:
         bot.webhook_url = ""
         if params.bool("drop_pending_updates"):
             bot.updates.clear()
+        await self._notify()
         return True
 
     async def _m_setwebhook(self, bot: BotState, params: Params) -> Any:
-        bot.webhook_url = params.str("url") or ""
+        """Telegram then POSTs each update, in order, to the URL as JSON, with the secret in
+        X-Telegram-Bot-Api-Secret-Token, until it gets a 2xx (then the next). Unlike Telegram,
+        plain http to loopback is accepted: a reverse proxy would terminate TLS in front."""
+        url = params.str("url") or ""
+        secret = params.str("secret_token") or ""
+        if url and not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise bad_request("bad webhook: HTTPS url must be provided for webhook")
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise bad_request("secret token contains unallowed characters")
+        allowed = params.json("allowed_updates")
+        if allowed is not None:
+            bot.allowed_updates = list(allowed)
+        if params.bool("drop_pending_updates"):
+            bot.updates.clear()
+        bot.webhook_url, bot.webhook_secret = url, secret
+        if url and (bot.pusher is None or bot.pusher.done()):
+            bot.pusher = asyncio.create_task(self._push_webhook(bot))
+        await self._notify()
         return True
+
+    async def _push_webhook(self, bot: BotState) -> None:
+        async with aiohttp.ClientSession() as http:
+            while bot.webhook_url and not self._closing:
+                async with self._changed:
+                    while not bot.updates and bot.webhook_url and not self._closing:
+                        await self._changed.wait()
+                if not bot.updates or not bot.webhook_url or self._closing:
+                    continue
+                update = bot.updates[0]
+                headers = {"Content-Type": "application/json"}
+                if bot.webhook_secret:
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = bot.webhook_secret
+                try:
+                    async with http.post(
+                        bot.webhook_url, data=json.dumps(update), headers=headers
+                    ) as response:
+                        bot.webhook_answers.append(response.status)
+                        ok = 200 <= response.status < 300
+                except aiohttp.ClientError:
+                    ok = False
+                if ok and bot.updates and bot.updates[0] is update:
+                    bot.updates.pop(0)
+                    bot.delivered_upto = max(bot.delivered_upto, update["update_id"])
+                    await self._notify()
+                elif not ok:
+                    await asyncio.sleep(0.2)  # Telegram retries a failed delivery later
 
     async def _m_getwebhookinfo(self, bot: BotState, params: Params) -> Any:
         return {
