@@ -4,6 +4,7 @@ new key; a database whose text the keys can't open is refused at start, in one s
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -26,7 +27,9 @@ async def raw_values(steady: Steady) -> list[str]:
     async with steady.rt.db.transaction() as session:
         for table, name in secret_columns():
             rows = await session.execute(text(f"SELECT {name} FROM {table.name}"))
-            out += [str(v) for (v,) in rows if v is not None and str(v) != "null"]
+            # PostgreSQL's driver hands JSON back decoded; render it as it is stored.
+            values = [v if isinstance(v, str) else json.dumps(v) for (v,) in rows]
+            out += [v for v in values if v != "null"]
     return out
 
 

@@ -6,6 +6,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
+from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -45,6 +46,11 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure (never message text), and tell the person rather than leave them waiting."""
+    if isinstance(context.error, Forbidden):
+        # They blocked the bot while it was answering (Telegram's my_chat_member update says so
+        # separately, and pauses what was meant for them): nobody is left to tell.
+        log.info("the person blocked the bot while it was answering")
+        return
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update):
         return
