@@ -22,7 +22,7 @@ import contextlib
 import fcntl
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +36,17 @@ SUFFIX = ".sent"
 
 # The claim whose request the current task is making: (delivery id, attempt).
 _claim: ContextVar[tuple[int, int] | None] = ContextVar("steady_claim", default=None)
+# Called the moment the current task's request has been written (the rate limiter's pacing).
+_written: ContextVar[Callable[[], None] | None] = ContextVar("steady_written", default=None)
+
+
+@contextlib.contextmanager
+def on_written(callback: Callable[[], None]) -> Iterator[None]:
+    token = _written.set(callback)
+    try:
+        yield
+    finally:
+        _written.reset(token)
 
 
 @contextlib.contextmanager
@@ -181,22 +192,25 @@ class JournalTransport(httpx.AsyncHTTPTransport):
         self._journal = journal
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        claim = _claim.get()
-        if claim is not None:
-            request.extensions = {**request.extensions, "trace": self._tracer(claim)}
+        claim, written = _claim.get(), _written.get()
+        if claim is not None or written is not None:
+            request.extensions = {**request.extensions, "trace": self._tracer(claim, written)}
         return await super().handle_async_request(request)
 
-    def _tracer(self, claim: tuple[int, int]) -> Any:
+    def _tracer(self, claim: tuple[int, int] | None, written: Callable[[], None] | None) -> Any:
         journal = self._journal
 
         async def trace(event: str, info: dict[str, Any]) -> None:
             if event.endswith("send_request_body.complete"):
-                journal.left(*claim)
+                if claim is not None:
+                    journal.left(*claim)
+                if written is not None:
+                    written()
             elif event.endswith("receive_response_headers.complete"):
                 # HTTP/1.1 returns (version, status, …); HTTP/2 (status, headers).
                 value: tuple[Any, ...] = info.get("return_value") or (None, None)
                 status = value[0] if event.startswith("http2.") else value[1]
-                if status != 200:
+                if status != 200 and claim is not None:
                     journal.refused(*claim)
 
         return trace

@@ -19,13 +19,14 @@ from aiolimiter import AsyncLimiter
 from telegram.error import NetworkError
 from telegram.ext import AIORateLimiter
 
+from bot.delivery import journal
 from bot.delivery.errors import Failure, classify
 
 log = logging.getLogger(__name__)
 
 JSONDict = dict[str, Any]
 PREPAID = -1  # rate_limit_args of a call whose budget reserve() already took
-PACE = 0.97  # of the budget: the margin for arrival times Telegram measures
+PACE = 0.985  # of the budget, on the wire: the margin for arrival times Telegram measures
 
 
 class ResilientRateLimiter(AIORateLimiter):
@@ -40,7 +41,9 @@ class ResilientRateLimiter(AIORateLimiter):
         # overall_max_rate 0 switches the overall limit off (e.g. a self-hosted Bot API server).
         super().__init__(overall_max_rate=overall_max_rate, max_retries=max_retries)
         self._period = 0.0
-        self._next_send = 0.0
+        self._last_write = 0.0
+        self._lead = 0.0
+        self._wire = asyncio.Lock()
         self.set_rate(overall_max_rate)
         self._network_retries = network_retries
         self._backoff = backoff_seconds
@@ -51,24 +54,52 @@ class ResilientRateLimiter(AIORateLimiter):
 
         PTB's limiter allows a burst of a whole second's budget, then refills: in some 1-second
         windows that is nearly twice the budget, which Telegram answers with 429. A bucket of one
-        spaces calls 1/rate apart instead, a little under the rate, because Telegram counts
-        arrivals, and the network moves them about."""
+        spaces calls 1/rate apart instead; the outbox's requests are also paced on the wire, at
+        PACE of the rate, because Telegram counts arrivals and a busy event loop moves them."""
         if self._base_limiter is not None and rate > 0:
-            self._period = 1 / (rate * PACE)
-            self._base_limiter = AsyncLimiter(1, self._period)
+            self._base_limiter = AsyncLimiter(1, 1 / rate)
+            self._period = 1 / (rate * PACE)  # the wire's pace, a little slower: see _paced
 
-    async def _space(self) -> None:
+    async def _paced(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+    ) -> bool | JSONDict | list[JSONDict]:
         """A prepaid call's budget was taken before its row was claimed, and claims take
-        varying time; so requests also leave at least one period apart, or they would bunch up
-        and arrive faster than the budget."""
+        varying time; so requests also reach the wire one at a time, a period apart, measured
+        from when the last one was actually written (the transport reports it, see
+        journal.on_written) — a stalled event loop cannot bunch them up."""
         if self._period <= 0:
-            return
+            return await callback(*args, **kwargs)
         loop = asyncio.get_running_loop()
-        now = loop.time()
-        at = max(now, self._next_send)
-        self._next_send = at + self._period
-        if at > now:
-            await asyncio.sleep(at - now)
+        await self._wire.acquire()
+        held = True
+
+        released = loop.time()
+
+        def written() -> None:
+            nonlocal held
+            if held:
+                held = False
+                self._last_write = loop.time()
+                # How long the last request took from release to wire; the next is released
+                # that much early, so writes land a period apart. Capped at a quarter period, the
+                # early starts telescope: no window of requests is squeezed by more than that.
+                self._lead = min(self._last_write - released, self._period / 4)
+                self._wire.release()
+
+        try:
+            wait = self._last_write + self._period - self._lead - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            released = loop.time()
+            with journal.on_written(written):
+                return await callback(*args, **kwargs)
+        finally:
+            if held:  # never written (refused before sending, or failed to connect)
+                held = False
+                self._wire.release()
 
     async def reserve(self) -> None:
         """Take one message from the overall budget, after any flood-control pause."""
@@ -104,8 +135,7 @@ class ResilientRateLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
         if rate_limit_args == PREPAID:
-            await self._space()
-            return await callback(*args, **kwargs)
+            return await self._paced(callback, args, kwargs)
         attempt = 0
         while True:
             try:
