@@ -13,7 +13,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from sqlalchemy import insert
+from sqlalchemy.engine import make_url
 
 from bot.db import Database, migrate
 from bot.db.models import Couple, Delivery, Person, Ritual, RitualSlot
@@ -121,11 +123,34 @@ class Proc:
             await self._reader
 
 
+def backend() -> str:
+    return "postgresql" if os.environ.get("BENCH_DATABASE_URL", "").strip() else "sqlite"
+
+
 async def fresh_database(path: Path) -> str:
+    """A freshly migrated database: a SQLite file at `path`, or — when BENCH_DATABASE_URL names a
+    PostgreSQL server — a database on it named after the file, dropped and made anew."""
+    server = os.environ.get("BENCH_DATABASE_URL", "").strip()
+    if server:
+        return await _fresh_postgres(server, f"steady_bench_{path.stem}")
     path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     url = f"sqlite+aiosqlite:///{path}"
+    await migrate.upgrade(url)
+    return url
+
+
+async def _fresh_postgres(server: str, name: str) -> str:
+    admin = await asyncpg.connect(
+        make_url(server).set(drivername="postgresql").render_as_string(False)
+    )
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.execute(f"CREATE DATABASE {name}")
+    finally:
+        await admin.close()
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
     await migrate.upgrade(url)
     return url
 

@@ -1,8 +1,9 @@
 """Relay latency: 50 couples' requesters tap 💛 Reassure me at the same instant; the time from
 each tap reaching the Bot API server to the agreed words arriving there — p50 and p99 — beside a
 bare python-telegram-bot echo handler (bench/echo_bot.py) answering 50 messages sent at once to
-the same server. Steady runs as a real process with its default settings (SQLite), one round
-with Telegram's budget (30/s, the words before anything else due) and one with the limit off.
+the same server. Steady runs as a real process with its default settings (SQLite, or the
+PostgreSQL server BENCH_DATABASE_URL names), one round with Telegram's budget (30/s, the words
+before anything else due) and one with the limit off.
 
     make bench-relay        (or: .venv/bin/python -m bench.relay [couples] [rounds])
 
@@ -17,12 +18,24 @@ import time
 
 from sqlalchemy import select, update
 
-from bench.common import RESULTS, Proc, env_for, fresh_database, now, pin_driver, seed_couples
+from bench.common import (
+    RESULTS,
+    Proc,
+    backend,
+    env_for,
+    fresh_database,
+    now,
+    pin_driver,
+    seed_couples,
+)
 from bot import texts
 from bot.db import Database
 from bot.db.models import Delivery, Person, Phrase
+from bot.delivery.limiter import PACE
 from bot.services import phrases
 from tests.faketelegram import FakeTelegram, FakeUser
+
+BUDGET = 30  # Telegram's messages a second per bot
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -114,14 +127,19 @@ def row(name: str, values: list[float]) -> str:
 async def main(couples: int, rounds: int) -> None:
     pin_driver()
     echo = await echo_round(couples, rounds)
-    limited = await steady_round(couples, rounds, "30")
+    limited = await steady_round(couples, rounds, str(BUDGET))
     unlimited = await steady_round(couples, rounds, "0")
     p99 = percentile(echo, 99)
+    # What the budget alone allows: the k-th of n messages leaves (k - 1) / rate after the first.
+    floor = [k / (BUDGET * PACE) for k in range(couples)] * rounds
     report = "\n".join(
         [
+            f"database: {backend()}",
             row("bare PTB echo handler", echo),
-            row("Steady, 30 messages/s budget", limited)
+            row(f"Steady, {BUDGET} messages/s budget", limited)
             + f" — p99 {percentile(limited, 99) / p99:.1f}× the echo's",
+            row(f"  the budget's own floor for {couples} at once", floor)
+            + f" — Steady's p99 {percentile(limited, 99) / percentile(floor, 99):.2f}× it",
             row("Steady, rate limit off", unlimited)
             + f" — p99 {percentile(unlimited, 99) / p99:.1f}× the echo's",
         ]

@@ -150,15 +150,15 @@ class Dispatcher:
 
     async def send_now(self, delivery_id: int, chat_id: int) -> None:
         """The fast path for the agreed words: claim and send this row now, from the handler's
-        task, instead of waking the dispatcher for it. Same budget, same claim (if the
-        dispatcher got there first, this does nothing); a chat that heard from us under a
-        second ago is left to the dispatcher, which keeps that pace."""
+        task, instead of waking the dispatcher for it. Same budget and claim, but first in line
+        for both (if the dispatcher got there first, this does nothing); a chat that heard from
+        us under a second ago is left to the dispatcher, which keeps that pace."""
         if self._stopping or self._last_sent.get(chat_id, -CHAT_SPACING) + self.chat_spacing > (
             time.monotonic()
         ):
             return
         try:
-            status = await self._sender.deliver(delivery_id)
+            status = await self._sender.deliver(delivery_id, first=True)
         except Exception:
             log.exception("sending at once failed; the dispatcher will")
             return

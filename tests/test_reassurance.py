@@ -257,3 +257,26 @@ async def test_the_words_go_ahead_of_a_backlog_of_scheduled_messages(
         await telegram.wait_for(
             lambda: all(o.inbox[-1].shown == "Thinking of you" for o in others), 20
         )
+
+
+async def test_taps_at_once_all_get_their_words_before_any_partner_is_told(
+    telegram: FakeTelegram, database_url: str, clock: FakeClock
+) -> None:
+    """Four people tap 💛 Reassure me together while Telegram's budget allows 5 messages a
+    second: the four sets of words take the first four messages; the partners' notices wait."""
+    async with running_bot(telegram, database_url, clock, telegram_rate_limit=5) as steady:
+        couples = [await pair(steady, f"Asker{i}", f"Giver{i}") for i in range(4)]
+        for asker, giver in couples:
+            await agree_phrase(asker, giver, "Right here.")
+        await steady.settle()
+        mark = len(telegram.transcript)
+        for asker, _ in couples:
+            await asker.tap(texts.REASSURE_BUTTON)
+        for asker, giver in couples:
+            await asker.expect("💛 From", timeout=10)
+            await giver.expect("asked for reassurance", timeout=10)
+        sent = [line.text for line in telegram.transcript[mark:] if line.kind == "bot"]
+        words = [i for i, text in enumerate(sent) if text.startswith("💛 From")]
+        notices = [i for i, text in enumerate(sent) if "asked for reassurance" in text]
+        assert len(words) == len(notices) == 4
+        assert max(words) < min(notices), sent

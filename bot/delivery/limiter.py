@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
@@ -29,6 +30,55 @@ PREPAID = -1  # rate_limit_args of a call whose budget reserve() already took
 PACE = 0.985  # of the budget, on the wire: the margin for arrival times Telegram measures
 
 
+class Budget(AsyncLimiter):
+    """One message every `period` seconds (a bucket of one: see set_rate), handed out in the
+    order asked — except that a turn asked `first` (the agreed words) goes before every ordinary
+    one still waiting. Also PTB's overall limiter for direct replies, which take ordinary turns."""
+
+    def __init__(self, period: float) -> None:
+        super().__init__(1, period)
+        self.period = period
+        self._free_at = 0.0  # loop time from which the next message may go
+        self._queues: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
+        self._timer: asyncio.TimerHandle | None = None
+
+    def has_capacity(self, amount: float = 1) -> bool:
+        loop = asyncio.get_running_loop()
+        return not any(self._queues) and loop.time() >= self._free_at
+
+    async def acquire(self, amount: float = 1, *, first: bool = False) -> None:
+        loop = asyncio.get_running_loop()
+        if self.has_capacity():
+            self._free_at = loop.time() + self.period
+            return
+        waiter = loop.create_future()
+        queue = self._queues[0 if first else 1]
+        queue.append(waiter)
+        self._arm(loop)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.cancelled():
+                queue.remove(waiter)
+            raise  # else its message was handed over as it was cancelled: that one goes unused
+
+    def _arm(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._timer is None:
+            self._timer = loop.call_at(self._free_at, self._hand_out, loop)
+
+    def _hand_out(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._timer = None
+        for queue in self._queues:
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)
+                    self._free_at = loop.time() + self.period
+                    if any(self._queues):
+                        self._arm(loop)
+                    return
+
+
 class ResilientRateLimiter(AIORateLimiter):
     def __init__(
         self,
@@ -41,6 +91,7 @@ class ResilientRateLimiter(AIORateLimiter):
         # overall_max_rate 0 switches the overall limit off (e.g. a self-hosted Bot API server).
         super().__init__(overall_max_rate=overall_max_rate, max_retries=max_retries)
         self._period = 0.0
+        self._budget: Budget | None = None
         self._last_write = 0.0
         self._lead = 0.0
         self._wire = asyncio.Lock()
@@ -57,7 +108,10 @@ class ResilientRateLimiter(AIORateLimiter):
         spaces calls 1/rate apart instead; the outbox's requests are also paced on the wire, at
         PACE of the rate, because Telegram counts arrivals and a busy event loop moves them."""
         if self._base_limiter is not None and rate > 0:
-            self._base_limiter = AsyncLimiter(1, 1 / rate)
+            if self._budget is None:
+                self._base_limiter = self._budget = Budget(1 / rate)
+            else:  # a new share (bot/delivery/budget.py): the same queue, a new pace
+                self._budget.period = 1 / rate
             self._period = 1 / (rate * PACE)  # the wire's pace, a little slower: see _paced
 
     async def _paced(
@@ -101,11 +155,12 @@ class ResilientRateLimiter(AIORateLimiter):
                 held = False
                 self._wire.release()
 
-    async def reserve(self) -> None:
-        """Take one message from the overall budget, after any flood-control pause."""
+    async def reserve(self, first: bool = False) -> None:
+        """Take one message from the overall budget, after any flood-control pause; `first`:
+        before anything else waiting for it."""
         await self._retry_after_event.wait()
-        if self._base_limiter is not None:
-            await self._base_limiter.acquire()
+        if self._budget is not None:
+            await self._budget.acquire(first=first)
 
     @property
     def unlimited(self) -> bool:

@@ -13,7 +13,6 @@ which is what keeps database work per message small."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -136,36 +135,29 @@ class Sender:
         # kind → draws a picture for a payload's "render" (bot/app.py registers them).
         self.renderers: dict[str, Renderer] = {}
 
-    async def deliver(self, delivery_id: int) -> str:
-        """One row (with its budget): its status afterwards."""
-        await self._limiter.reserve()
-        return (await self.deliver_many([delivery_id]))[delivery_id]
+    async def deliver(self, delivery_id: int, first: bool = False) -> str:
+        """One row (with its budget): its status afterwards. `first`: its budget and its claim
+        come before anything else waiting for them (the agreed words)."""
+        await self._limiter.reserve(first)
+        return (await self.deliver_many([delivery_id], first))[delivery_id]
 
-    async def deliver_many(self, ids: list[int]) -> dict[int, str]:
+    async def deliver_many(self, ids: list[int], first: bool = False) -> dict[int, str]:
         """Check, claim, send and record a group of rows whose budget was reserved. Returns each
         row's status afterwards (pending: it waits, e.g. for quiet hours to end)."""
         self._in_flight += 1
         try:
-            statuses = await self._deliver_many(ids)
+            statuses = await self._deliver_many(ids, first)
         finally:
             self._in_flight -= 1
         await self._compact_journal()
         return statuses
 
-    async def _deliver_many(self, ids: list[int]) -> dict[int, str]:
+    async def _deliver_many(self, ids: list[int], first: bool) -> dict[int, str]:
         statuses: dict[int, str] = dict.fromkeys(ids, SKIPPED)
-        if len(ids) > 1:
-            outcomes = await self._claim_and_send_together(ids, statuses)
-        else:
-            async with self._db.writing() as connection:
-                sendable = await self._check(connection, ids, statuses)
-            outcomes = await asyncio.gather(*(self._claim_and_send(i, s) for i, s in sendable))
+        outcomes = await self._claim_and_send(ids, statuses, first)
         sent: dict[int, Message] = {}
         claims: dict[int, Claimed] = {}
-        for outcome in outcomes:
-            if outcome is None:
-                continue
-            claimed, result = outcome
+        for claimed, result in outcomes:
             if isinstance(result, Message):
                 sent[claimed.id] = result
                 claims[claimed.id] = claimed
@@ -325,40 +317,15 @@ class Sender:
         return True
 
     async def _claim_and_send(
-        self, delivery_id: int, silent: bool
-    ) -> tuple[Claimed, Message | TelegramError] | None:
-        """pending → sending, only if still pending (two dispatchers, or two replicas, cannot
-        both win), committed — and at once the request. Nothing but the commit's return lies
-        between the claim and the request leaving the process."""
+        self, ids: list[int], statuses: dict[int, str], first: bool
+    ) -> list[tuple[Claimed, Message | TelegramError]]:
+        """Check the rows and claim those that may go — pending → sending, only if still pending
+        (two dispatchers, or two replicas, cannot both win) — in one transaction, then at once
+        their requests, in order: nothing but the commit's return lies between a claim and its
+        request leaving the process. (A group has more than one row only with the limit off;
+        a crash after its commit leaves the journal to tell which requests left.)"""
         now = self._clock.now()
-        async with self._db.writing() as connection:
-            row = (
-                await connection.execute(
-                    update(Delivery)
-                    .where(Delivery.id == delivery_id, Delivery.status == PENDING)
-                    .values(
-                        status=SENDING,
-                        attempts=Delivery.attempts + 1,
-                        claimed_by=self._node,
-                        claimed_until=now + LEASE,
-                    )
-                    .returning(*_CLAIMED)
-                )
-            ).first()
-        if row is None:
-            return None
-        claimed = _claimed(delivery_id, row, silent)
-        return claimed, await self._send(claimed)
-
-    async def _claim_and_send_together(
-        self, ids: list[int], statuses: dict[int, str]
-    ) -> list[tuple[Claimed, Message | TelegramError] | None]:
-        """The same for a group, checked and claimed in one transaction: far less database work
-        per message, for bursts with no rate limit. The group's requests leave together right
-        after the commit, so a crash in those milliseconds can lose more than one
-        (docs/delivery.md)."""
-        now = self._clock.now()
-        async with self._db.writing() as connection:
+        async with self._db.writing(first) as connection:
             sendable = await self._check(connection, ids, statuses)
             if not sendable:
                 return []

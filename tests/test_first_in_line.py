@@ -1,0 +1,111 @@
+"""The agreed words go first: SQLite's writer and Telegram's budget both serve a turn asked
+`first` before the ordinary ones already waiting — and a waiter that gives up blocks no one."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from bot.db.engine import Turns
+from bot.delivery.limiter import Budget
+
+
+async def _wait_until_queued() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_a_first_turn_at_the_writer_goes_before_those_already_waiting() -> None:
+    turns = Turns()
+    order: list[str] = []
+
+    async def write(name: str, first: bool = False) -> None:
+        async with turns.turn(first):
+            order.append(name)
+            await asyncio.sleep(0)
+
+    async with turns.turn():
+        waiting = [asyncio.create_task(write(n)) for n in ("tap 2", "tap 3")]
+        await _wait_until_queued()
+        waiting.append(asyncio.create_task(write("words 1", first=True)))
+        await _wait_until_queued()
+        assert order == []
+    await asyncio.gather(*waiting)
+    assert order == ["words 1", "tap 2", "tap 3"]
+
+
+async def test_with_room_for_two_the_third_waits_and_the_words_still_go_first() -> None:
+    turns = Turns(writers=2)
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def write(name: str, first: bool = False) -> None:
+        async with turns.turn(first):
+            order.append(name)
+            await release.wait()
+
+    running = [asyncio.create_task(write(n)) for n in ("tap 1", "tap 2", "tap 3")]
+    await _wait_until_queued()
+    assert order == ["tap 1", "tap 2"]
+    running.append(asyncio.create_task(write("words 1", first=True)))
+    await _wait_until_queued()
+    release.set()
+    await asyncio.gather(*running)
+    assert order == ["tap 1", "tap 2", "words 1", "tap 3"]
+
+
+async def test_a_writer_that_gives_up_does_not_hold_the_others_up() -> None:
+    turns = Turns()
+    order: list[str] = []
+
+    async def write(name: str) -> None:
+        async with turns.turn():
+            order.append(name)
+
+    async with turns.turn():
+        gone = asyncio.create_task(write("gone"))
+        after = asyncio.create_task(write("after"))
+        await _wait_until_queued()
+        gone.cancel()
+    await asyncio.gather(after)
+    assert order == ["after"]
+    # Handed the turn just as it is cancelled: it hands the turn on.
+    async with turns.turn():
+        handed = asyncio.create_task(write("handed"))
+        last = asyncio.create_task(write("last"))
+        await _wait_until_queued()
+    handed.cancel()
+    await asyncio.wait_for(last, 1)
+    assert order == ["after", "last"]
+
+
+async def test_a_first_message_of_the_budget_goes_before_those_already_waiting() -> None:
+    budget = Budget(0.05)
+    granted: list[tuple[str, float]] = []
+
+    async def take(name: str, first: bool = False) -> None:
+        await budget.acquire(first=first)
+        granted.append((name, time.monotonic()))
+
+    await take("notice 0")
+    waiting = [asyncio.create_task(take(f"notice {i}")) for i in (1, 2)]
+    await _wait_until_queued()
+    assert not budget.has_capacity()
+    waiting.append(asyncio.create_task(take("words", first=True)))
+    await asyncio.gather(*waiting)
+    assert [name for name, _ in granted] == ["notice 0", "words", "notice 1", "notice 2"]
+    assert granted[-1][1] - granted[0][1] >= 3 * 0.05 - 0.005  # still one message per period
+    await asyncio.sleep(0.06)
+    assert budget.has_capacity()
+
+
+async def test_a_budget_waiter_that_gives_up_takes_no_message() -> None:
+    budget = Budget(0.2)
+    await budget.acquire()
+    gone = asyncio.create_task(budget.acquire())
+    after = asyncio.create_task(budget.acquire())
+    await _wait_until_queued()
+    gone.cancel()
+    started = time.monotonic()
+    await asyncio.wait_for(after, 1)
+    assert time.monotonic() - started < 0.35  # the next period's message, not the one after it
