@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot import texts
 from bot.db.models import Agreement
-from tests.faketelegram import FakeUser
+from tests.faketelegram import FakeUser, Message
 from tests.harness import Steady
 from tests.stories import agree_phrase, pair
 from tests.test_pause import zones
@@ -28,6 +28,25 @@ async def ask(user: FakeUser, times: int) -> None:
     for _ in range(times):
         await user.tap(texts.REASSURE_BUTTON)
         await user.expect("💛 From Sam")
+
+
+async def breathe_before_the_words(steady: Steady) -> tuple[FakeUser, Message]:
+    """Alex, past a balance of one request, taps 💛 and chooses to breathe first: the breathing's
+    message."""
+    alex, sam = await pair(steady)
+    await agree_phrase(alex, sam, "Always.")
+    await agree_balance(alex, sam, "1 2h")
+    await ask(alex, 1)
+    await alex.tap(texts.REASSURE_BUTTON)
+    offer = await alex.expect(texts.BREATHE_FIRST)
+    await alex.press(texts.BREATHE_FIRST_BUTTON, offer)
+    return alex, await alex.expect(texts.BREATHE_START)
+
+
+async def breathing_done(alex: FakeUser, breathing: Message) -> None:
+    await alex.server.wait_for(
+        lambda: texts.BREATHE_DONE in breathing.shown or None, 15, what="breathing done"
+    )
 
 
 async def test_beyond_the_balance_breathing_is_offered_first_and_the_words_still_come(
@@ -67,17 +86,8 @@ async def test_the_held_words_arrive_after_a_minute_whatever_is_tapped(steady: S
 
 
 async def test_breathe_first_releases_the_words_when_the_breathing_ends(steady: Steady) -> None:
-    alex, sam = await pair(steady)
-    await agree_phrase(alex, sam, "Always.")
-    await agree_balance(alex, sam, "1 2h")
-    await ask(alex, 1)
-    await alex.tap(texts.REASSURE_BUTTON)
-    offer = await alex.expect(texts.BREATHE_FIRST)
-    await alex.press(texts.BREATHE_FIRST_BUTTON, offer)
-    breathing = await alex.expect(texts.BREATHE_START)
-    await alex.server.wait_for(
-        lambda: texts.BREATHE_DONE in breathing.shown or None, 15, what="breathing done"
-    )
+    alex, breathing = await breathe_before_the_words(steady)
+    await breathing_done(alex, breathing)
     await alex.expect("💛 From Sam", timeout=5)
 
 
@@ -141,20 +151,11 @@ async def test_breathe_first_words_never_arrive_mid_breath(steady: Steady) -> No
     """Box breathing at its real pace is 16 steps of 4 s — longer than the minute the words
     wait by themselves: once "Breathe with me" is tapped they wait for the breathing's end."""
     steady.rt.settings.breathe_seconds = 0.4  # 6.4 s in all, while the clock jumps a minute
-    alex, sam = await pair(steady)
-    await agree_phrase(alex, sam, "Always.")
-    await agree_balance(alex, sam, "1 2h")
-    await ask(alex, 1)
-    await alex.tap(texts.REASSURE_BUTTON)
-    offer = await alex.expect(texts.BREATHE_FIRST)
-    await alex.press(texts.BREATHE_FIRST_BUTTON, offer)
-    breathing = await alex.expect(texts.BREATHE_START)
+    alex, breathing = await breathe_before_the_words(steady)
     await steady.advance(timedelta(seconds=61))
     assert texts.BREATHE_DONE not in breathing.shown
     assert not [m for m in alex.unread if "💛 From Sam" in m.shown]
-    await alex.server.wait_for(
-        lambda: texts.BREATHE_DONE in breathing.shown or None, 15, what="breathing done"
-    )
+    await breathing_done(alex, breathing)
     await alex.expect("💛 From Sam", timeout=5)
 
 

@@ -110,8 +110,7 @@ async def balance_pressed(
         if pressed.action == "s":
             ok = await balance_service.release(session, person, held, now)
         else:
-            until = now + breathing_length(rt) + balance_service.BREATHING_MARGIN
-            ok = await balance_service.hold(session, person, held, until)
+            ok = await balance_service.hold(session, person, held, now, breathing_length(rt))
         person_id = person.id
     if not ok:
         await answer(update, texts.BUTTON_STALE)

@@ -25,16 +25,10 @@ async def reassure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         result = await reassurance.request(session, person, rt.clock.now(), rt.rng)
     if isinstance(result, Refusal):
         await send(update, Reply(texts.NOT_PAIRED, keyboards.no_keyboard()))
-    elif result.held_words is not None:
-        await send(update, breathe_first(result.held_words))
-    elif result.words_row is not None and rt.dispatcher is not None:
-        await rt.dispatcher.send_now(result.words_row, person_chat(update))
-
-
-def person_chat(update: Update) -> int:
-    chat = update.effective_chat
-    assert chat is not None
-    return chat.id
+    elif result.held:
+        await send(update, breathe_first(result.words_row))
+    elif rt.dispatcher is not None:
+        await rt.dispatcher.send_now(result.words_row, person.chat_id)
 
 
 async def reply_pressed(

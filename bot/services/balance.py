@@ -91,10 +91,13 @@ async def holds(session: AsyncSession, person: Person, delivery_id: int) -> bool
     return found is not None
 
 
-async def hold(session: AsyncSession, person: Person, delivery_id: int, until: datetime) -> bool:
-    """ "Breathe first": keep the held words back until `until` (the breathing's length and a
-    margin), so they never arrive mid-breath; its end, or Stop, brings them sooner. False if
-    the button is not this person's or the words have already gone."""
+async def hold(
+    session: AsyncSession, person: Person, delivery_id: int, now: datetime, breathing: timedelta
+) -> bool:
+    """ "Breathe first": keep the held words back for the breathing's length and a margin, so
+    they never arrive mid-breath; its end, or Stop, brings them sooner. False if the button is
+    not this person's or the words have already gone."""
+    until = now + breathing + BREATHING_MARGIN
     if not await holds(session, person, delivery_id):
         return False
     await session.execute(

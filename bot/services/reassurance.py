@@ -31,10 +31,10 @@ class Asked:
     partner_name: str
     words: str | None  # None: no agreed phrases yet
     request_id: int
-    # Past the couple's agreed balance: the words wait a minute (or a tap) in this outbox row,
-    # and a breathing minute is offered first.
-    held_words: int | None = None
-    words_row: int | None = None  # the outbox row with the words, to send at once
+    words_row: int  # the outbox row with the words
+    # Past the couple's agreed balance: the words wait a minute (or a tap) in their row, and a
+    # breathing minute is offered first; otherwise they are sent at once.
+    held: bool = False
 
 
 def reply_buttons(request_id: int) -> Buttons:
@@ -104,6 +104,7 @@ async def request(
         due_at=now + balance.BREATHE_FIRST_WAIT if breathe_first else now,
         now=now,
     )
+    assert words_id is not None  # its key names the request just made, so it is new
     notice = (
         texts.reassurance_asked_with_words(person.first_name, phrase.text)
         if phrase
@@ -128,8 +129,8 @@ async def request(
         partner.first_name,
         phrase.text if phrase else None,
         asked.id,
-        words_id if breathe_first else None,
-        None if breathe_first else words_id,
+        words_id,
+        breathe_first,
     )
 
 
