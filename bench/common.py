@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from bot.db import Database, migrate
 from bot.db.models import Couple, Delivery, Person, Ritual, RitualSlot
+from bot.services import rituals
 from bot.services.schedule import EVERY_DAY, WEEKDAYS
 from tests.faketelegram import FakeTelegram
 
@@ -169,11 +170,14 @@ async def seed_couples(
     rituals_per_couple: int = 3,
     due: datetime | None = None,
     first_person_id: int = 1,
+    digests: bool = True,
 ) -> list[int]:
     """`couples` couples (UTC) with up to three rituals each — a daily check-in (a slot per
     partner), a weekday nudge and a Sunday talk (slots per partner) — written in bulk. Slots are
-    due at `due` (default: tomorrow). With a fake Telegram server, every person has a started
-    chat there. Returns the telegram ids."""
+    due at `due` (default: tomorrow). With `digests`, each couple also gets its hidden weekly
+    digest ritual, as the bot's first start would give it — so a benchmark measures the bot, not
+    that one-off. With a fake Telegram server, every person has a started chat there. Returns the
+    telegram ids."""
     db = Database(url)
     at = now()
     due = due or at + timedelta(days=1)
@@ -233,6 +237,9 @@ async def seed_couples(
     await bulk(db, Person, people)
     await bulk(db, Ritual, ritual_rows)
     await bulk(db, RitualSlot, slot_rows)
+    while digests:
+        async with db.transaction() as session:
+            digests = await rituals.add_missing_digests(session, at, 500) == 500
     await db.dispose()
     return telegram_ids
 

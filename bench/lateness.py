@@ -12,7 +12,7 @@ import statistics
 import sys
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bench.common import (
     RESULTS,
@@ -25,7 +25,7 @@ from bench.common import (
     seed_couples,
 )
 from bot.db import Database
-from bot.db.models import Person, RitualSlot
+from bot.db.models import Person, Ritual, RitualSlot
 from tests.faketelegram import FakeTelegram
 
 
@@ -40,11 +40,12 @@ async def main(occurrences: int, spread: float) -> None:
     rng = random.Random(3)
     due = {tid: start + timedelta(seconds=rng.uniform(0, spread)) for tid in ids}
     db = Database(url)
+    checkins = select(Ritual.id).where(Ritual.kind == "checkin")  # not the weekly digest
     async with db.transaction() as session:
         for person_id, tid in enumerate(ids, start=1):
             await session.execute(
                 update(RitualSlot)
-                .where(RitualSlot.person_id == person_id)
+                .where(RitualSlot.person_id == person_id, RitualSlot.ritual_id.in_(checkins))
                 .values(next_due_at=due[tid])
             )
         assert (await session.get(Person, 1)) is not None

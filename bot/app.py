@@ -315,16 +315,15 @@ async def _upkeep(rt: Runtime) -> None:
     try:
         while True:
             async with rt.db.transaction() as session:
-                batch = await rituals.couples_without_digest(session, UPKEEP_BATCH)
-                for person in batch:
-                    await rituals.ensure_digest(session, person, rt.clock.now())
-            if len(batch) < UPKEEP_BATCH:
+                added = await rituals.add_missing_digests(session, rt.clock.now(), UPKEEP_BATCH)
+            if added < UPKEEP_BATCH:
                 return
     except Exception:  # it runs again at the next start
         log.exception("upkeep failed")
 
 
-UPKEEP_BATCH = 500
+# Small batches: each is one transaction, and on SQLite taps and deliveries wait while it runs.
+UPKEEP_BATCH = 50
 
 
 async def _draw_insights(rt: Runtime, spec: dict[str, Any]) -> bytes:

@@ -3,12 +3,14 @@ file_id, paging, and the weekly digest — appreciations first — with the week
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot import texts
-from bot.db.models import JournalEntry
+from bot.db.models import JournalEntry, Ritual
+from bot.services import rituals
 from tests.harness import Steady
 from tests.stories import pair
 from tests.test_pause import zones
@@ -146,3 +148,21 @@ async def test_long_entries_full_of_emoji_still_fit_a_page_a_caption_and_the_dig
     await steady.advance_to(datetime(2026, 3, 8, 17, 0, tzinfo=UTC))
     digest = await alex.expect(texts.DIGEST_HEAD)
     assert "more in /journal" in digest.shown
+
+
+async def test_a_couple_paired_before_the_digest_existed_gets_it_after_the_next_start(
+    steady: Steady,
+) -> None:
+    alex, sam = await pair(steady)
+    await zones(alex, sam)
+    async with steady.rt.db.transaction() as session:  # as if paired before the digest existed
+        await session.execute(delete(Ritual).where(Ritual.kind == rituals.DIGEST))
+    await steady.restart()
+    for _ in range(100):  # the start-up's upkeep runs in the background
+        async with steady.rt.db.transaction() as session:
+            if await session.scalar(select(Ritual.id).where(Ritual.kind == rituals.DIGEST)):
+                break
+        await asyncio.sleep(0.05)
+    await steady.advance_to(datetime(2026, 3, 8, 18, 0, tzinfo=UTC))
+    await alex.expect(texts.DIGEST_HEAD)
+    await sam.expect(texts.DIGEST_HEAD)

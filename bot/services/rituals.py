@@ -142,6 +142,14 @@ async def ensure_digest(session: AsyncSession, person: Person, now: datetime) ->
         )
 
 
+async def add_missing_digests(session: AsyncSession, now: datetime, limit: int) -> int:
+    """Up to `limit` couples paired before the digest existed get theirs; how many there were."""
+    batch = await couples_without_digest(session, limit)
+    for person in batch:
+        await ensure_digest(session, person, now)
+    return len(batch)
+
+
 async def couples_without_digest(session: AsyncSession, limit: int) -> list[Person]:
     """One partner of up to `limit` couples that have no digest ritual yet."""
     has_digest = select(Ritual.couple_id).where(Ritual.kind == DIGEST)
