@@ -13,14 +13,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from sqlalchemy import insert
-from sqlalchemy.engine import make_url
 
+from bot.app import upkeep
 from bot.db import Database, migrate
 from bot.db.models import Couple, Delivery, Person, Ritual, RitualSlot
-from bot.services import rituals
 from bot.services.schedule import EVERY_DAY, WEEKDAYS
+from tests.databases import admin, with_database
 from tests.faketelegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,14 +123,18 @@ class Proc:
             await self._reader
 
 
+def _server() -> str:
+    return os.environ.get("BENCH_DATABASE_URL", "").strip()
+
+
 def backend() -> str:
-    return "postgresql" if os.environ.get("BENCH_DATABASE_URL", "").strip() else "sqlite"
+    return "postgresql" if _server() else "sqlite"
 
 
 async def fresh_database(path: Path) -> str:
     """A freshly migrated database: a SQLite file at `path`, or — when BENCH_DATABASE_URL names a
     PostgreSQL server — a database on it named after the file, dropped and made anew."""
-    server = os.environ.get("BENCH_DATABASE_URL", "").strip()
+    server = _server()
     if server:
         return await _fresh_postgres(server, f"steady_bench_{path.stem}")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -143,15 +146,8 @@ async def fresh_database(path: Path) -> str:
 
 
 async def _fresh_postgres(server: str, name: str) -> str:
-    admin = await asyncpg.connect(
-        make_url(server).set(drivername="postgresql").render_as_string(False)
-    )
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    await admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}")
+    url = with_database(server, name)
     await migrate.upgrade(url)
     return url
 
@@ -237,9 +233,8 @@ async def seed_couples(
     await bulk(db, Person, people)
     await bulk(db, Ritual, ritual_rows)
     await bulk(db, RitualSlot, slot_rows)
-    while digests:
-        async with db.transaction() as session:
-            digests = await rituals.add_missing_digests(session, at, 500) == 500
+    if digests:
+        await upkeep(db, at)
     await db.dispose()
     return telegram_ids
 

@@ -13,6 +13,7 @@ import functools
 import logging
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -313,13 +314,17 @@ async def _upkeep(rt: Runtime) -> None:
     """Data every couple should have, for couples paired before it existed (the hidden digest
     ritual): done in the background after start, in batches, and a no-op once done."""
     try:
-        while True:
-            async with rt.db.transaction() as session:
-                added = await rituals.add_missing_digests(session, rt.clock.now(), UPKEEP_BATCH)
-            if added < UPKEEP_BATCH:
-                return
+        await upkeep(rt.db, rt.clock.now())
     except Exception:  # it runs again at the next start
         log.exception("upkeep failed")
+
+
+async def upkeep(db: Database, now: datetime) -> None:
+    while True:
+        async with db.transaction() as session:
+            added = await rituals.add_missing_digests(session, now, UPKEEP_BATCH)
+        if added < UPKEEP_BATCH:
+            return
 
 
 # Small batches: each is one transaction, and on SQLite taps and deliveries wait while it runs.

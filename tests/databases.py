@@ -28,12 +28,14 @@ def _dsn(url: str, database: str | None = None) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def _with_database(database: str) -> str:
-    return make_url(SERVER_URL).set(database=database).render_as_string(hide_password=False)
+def with_database(server: str, database: str) -> str:
+    """The URL of `database` on the PostgreSQL server `server` names."""
+    return make_url(server).set(database=database).render_as_string(hide_password=False)
 
 
-async def _admin(*statements: str) -> None:
-    connection = await asyncpg.connect(_dsn(SERVER_URL))
+async def admin(server: str, *statements: str) -> None:
+    """Run statements (CREATE/DROP DATABASE) on the PostgreSQL server `server` names."""
+    connection = await asyncpg.connect(_dsn(server))
     try:
         for statement in statements:
             await connection.execute(statement)
@@ -55,12 +57,13 @@ class Databases:
         self._made: list[str] = []
         if BACKEND == "postgresql":
             _run(
-                _admin(
+                admin(
+                    SERVER_URL,
                     f"DROP DATABASE IF EXISTS {self.template} WITH (FORCE)",
                     f"CREATE DATABASE {self.template}",
                 )
             )
-            _run(migrate.upgrade(_with_database(self.template)))
+            _run(migrate.upgrade(with_database(SERVER_URL, self.template)))
         else:
             self.template_file = scratch / "template.db"
             _run(migrate.upgrade(f"sqlite+aiosqlite:///{self.template_file}"))
@@ -68,9 +71,9 @@ class Databases:
     def migrated(self, folder: Path) -> str:
         if BACKEND == "postgresql":
             name = f"{self.prefix}_{next(_names)}"
-            _run(_admin(f"CREATE DATABASE {name} TEMPLATE {self.template}"))
+            _run(admin(SERVER_URL, f"CREATE DATABASE {name} TEMPLATE {self.template}"))
             self._made.append(name)
-            return _with_database(name)
+            return with_database(SERVER_URL, name)
         path = folder / "steady.db"
         shutil.copy(self.template_file, path)
         return f"sqlite+aiosqlite:///{path}"
@@ -78,19 +81,19 @@ class Databases:
     def empty(self, folder: Path) -> str:
         if BACKEND == "postgresql":
             name = f"{self.prefix}_{next(_names)}"
-            _run(_admin(f"CREATE DATABASE {name}"))
+            _run(admin(SERVER_URL, f"CREATE DATABASE {name}"))
             self._made.append(name)
-            return _with_database(name)
+            return with_database(SERVER_URL, name)
         return f"sqlite+aiosqlite:///{folder / 'empty.db'}"
 
     def drop(self, url: str) -> None:
         if BACKEND == "postgresql":
             name = make_url(url).database
-            _run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            _run(admin(SERVER_URL, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             if name in self._made:
                 self._made.remove(name)
 
     def close(self) -> None:
         if BACKEND == "postgresql":
             names = [*self._made, self.template]
-            _run(_admin(*(f"DROP DATABASE IF EXISTS {n} WITH (FORCE)" for n in names)))
+            _run(admin(SERVER_URL, *(f"DROP DATABASE IF EXISTS {n} WITH (FORCE)" for n in names)))

@@ -7,8 +7,6 @@ one upgrades from reading to writing."""
 
 from __future__ import annotations
 
-import asyncio
-from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import NullPool
+
+from bot.lanes import Lanes
 
 BUSY_TIMEOUT_MS = 30_000
 POSTGRES_TURNS = 6  # transactions in flight at once per process (see Database)
@@ -91,22 +91,13 @@ class Turns:
 
     def __init__(self, writers: int = 1) -> None:
         self._free = writers
-        self._queues: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
+        self._waiting = Lanes()
 
     @asynccontextmanager
     async def turn(self, first: bool = False) -> AsyncIterator[None]:
         if not self._free:
-            waiter = asyncio.get_running_loop().create_future()
-            queue = self._queues[0 if first else 1]
-            queue.append(waiter)
-            try:
-                await waiter
-            except BaseException:
-                if waiter.cancelled():
-                    queue.remove(waiter)
-                else:  # handed the turn just as we were cancelled: hand it on
-                    self._hand_on()
-                raise
+            # Served: the turn passed straight to us (if we were cancelled then, it passes on).
+            await self._waiting.wait(first, unused=self._hand_on)
         else:
             self._free -= 1
         try:
@@ -115,13 +106,8 @@ class Turns:
             self._hand_on()
 
     def _hand_on(self) -> None:
-        for queue in self._queues:
-            while queue:
-                waiter = queue.popleft()
-                if not waiter.done():
-                    waiter.set_result(None)  # the turn passes straight to them
-                    return
-        self._free += 1
+        if not self._waiting.serve():
+            self._free += 1
 
 
 class Database:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from telegram.ext import AIORateLimiter
 
 from bot.delivery import journal
 from bot.delivery.errors import Failure, classify
+from bot.lanes import Lanes
 
 log = logging.getLogger(__name__)
 
@@ -39,44 +39,29 @@ class Budget(AsyncLimiter):
         super().__init__(1, period)
         self.period = period
         self._free_at = 0.0  # loop time from which the next message may go
-        self._queues: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
+        self._waiting = Lanes()
         self._timer: asyncio.TimerHandle | None = None
 
     def has_capacity(self, amount: float = 1) -> bool:
         loop = asyncio.get_running_loop()
-        return not any(self._queues) and loop.time() >= self._free_at
+        return not self._waiting and loop.time() >= self._free_at
 
     async def acquire(self, amount: float = 1, *, first: bool = False) -> None:
         loop = asyncio.get_running_loop()
         if self.has_capacity():
             self._free_at = loop.time() + self.period
             return
-        waiter = loop.create_future()
-        queue = self._queues[0 if first else 1]
-        queue.append(waiter)
-        self._arm(loop)
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            if waiter.cancelled():
-                queue.remove(waiter)
-            raise  # else its message was handed over as it was cancelled: that one goes unused
-
-    def _arm(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._timer is None:
             self._timer = loop.call_at(self._free_at, self._hand_out, loop)
+        # Cancelled just after being handed its message: that one goes unused.
+        await self._waiting.wait(first)
 
     def _hand_out(self, loop: asyncio.AbstractEventLoop) -> None:
         self._timer = None
-        for queue in self._queues:
-            while queue:
-                waiter = queue.popleft()
-                if not waiter.done():
-                    waiter.set_result(None)
-                    self._free_at = loop.time() + self.period
-                    if any(self._queues):
-                        self._arm(loop)
-                    return
+        if self._waiting.serve():
+            self._free_at = loop.time() + self.period
+            if self._waiting:
+                self._timer = loop.call_at(self._free_at, self._hand_out, loop)
 
 
 class ResilientRateLimiter(AIORateLimiter):
