@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from bot.db import sqlite_driver
 from bot.lanes import Lanes
 
 BUSY_TIMEOUT_MS = 30_000
@@ -68,11 +69,15 @@ def create_engine(url: str, *, for_migrations: bool = False) -> AsyncEngine:
     if is_sqlite(url):
         if for_migrations:  # migrations always run first; nothing is created before them
             _prepare_sqlite_file(url)
-            engine = create_async_engine(url, poolclass=NullPool)
+            engine = create_async_engine(url, poolclass=NullPool, module=sqlite_driver.dbapi())
         else:
             # Transactions take turns (see Database), so a few connections are plenty.
             engine = create_async_engine(
-                url, pool_size=5, max_overflow=5, pool_reset_on_return=None
+                url,
+                pool_size=5,
+                max_overflow=5,
+                pool_reset_on_return=None,
+                module=sqlite_driver.dbapi(),
             )
         # Batch migrations rebuild tables; with foreign keys on, that would cascade deletes.
         _install_sqlite_pragmas(engine, foreign_keys=not for_migrations)

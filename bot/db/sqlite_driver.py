@@ -1,0 +1,115 @@
+"""aiosqlite with one trip to SQLite's thread per statement.
+
+aiosqlite runs SQLite on a thread of its own, and SQLAlchemy's adapter goes there and back for
+every cursor step — open, execute, fetch, close: four trips per statement, each a queue put, a
+thread wake-up and a wake-up of the event loop. Those trips were most of a statement's cost
+(SELECT 1 through SQLAlchemy: 0.47 ms of CPU; through aiosqlite alone: 0.12 ms), and a tap on
+"💛 Reassure me" runs a dozen statements. This cursor does the four steps in one trip.
+
+It reaches SQLAlchemy as the DBAPI module (create_engine's documented `module=`); the dialect,
+its SQL and its error handling are SQLAlchemy's own. Server-side cursors (not used here) keep
+the stock adapter. Written against SQLAlchemy 2.1 and aiosqlite 0.22 (constraints.txt)."""
+
+from __future__ import annotations
+
+import collections
+import sqlite3
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+from sqlalchemy.util import EMPTY_DICT
+
+# What one trip brings back: description, rows, rowcount, lastrowid.
+Outcome = tuple[Any, list[Any], int, int | None]
+
+
+def _run(connection: aiosqlite.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
+    """On SQLite's thread: the whole statement, its rows read before the cursor closes (an
+    INSERT … RETURNING's rowcount is only final once its rows are read)."""
+    cursor = connection._conn.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        rows = cursor.fetchall() if cursor.description else []
+        return cursor.description, rows, cursor.rowcount, cursor.lastrowid
+    finally:
+        cursor.close()
+
+
+class _Cursor(AsyncAdapt_aiosqlite_cursor):
+    """A cursor with nothing open on SQLite's side between statements: each statement opens,
+    runs, reads and closes a sqlite3 cursor in one trip, and this keeps what it brought back."""
+
+    __slots__ = ("_outcome",)
+    _awaitable_cursor_close = False
+
+    def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
+        # Unlike the stock cursor, opening one costs no trip.
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = None  # type: ignore[assignment]
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._outcome: Outcome = (None, [], -1, None)
+
+    @property
+    def description(self) -> Any:
+        return self._outcome[0]
+
+    @property
+    def rowcount(self) -> int:
+        return self._outcome[2]
+
+    @property
+    def lastrowid(self) -> int:
+        return self._outcome[3]  # type: ignore[return-value]
+
+    @property
+    def arraysize(self) -> int:
+        return 1  # sqlite3's default; rows are all in memory anyway
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        pass
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    async def _trip(self, operation: str, parameters: Any, many: bool) -> None:
+        async with self._adapt_connection._execute_mutex:
+            connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+            trip: Callable[..., Awaitable[Outcome]] = connection._execute  # untyped upstream
+            self._outcome = await trip(_run, connection, operation, parameters, many)
+            self._rows = collections.deque(self._outcome[1])
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> None:
+        await self._trip(operation, parameters, many=False)
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> None:
+        await self._trip(operation, seq_of_parameters, many=True)
+
+
+class _Connection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = _Cursor  # type: ignore[assignment]  # (a subclass; mypy's view of upstream)
+
+
+class _DBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> _Connection:
+        stock = super().connect(*arg, **kw)
+        return _Connection(self, stock._connection)
+
+
+def dbapi() -> Any:
+    """The module to hand create_async_engine(…, module=) for a sqlite+aiosqlite URL."""
+    return _DBAPI(aiosqlite, sqlite3)

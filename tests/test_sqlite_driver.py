@@ -1,0 +1,105 @@
+"""SQLite through one trip per statement (bot/db/sqlite_driver.py): statements, their rows and
+counts, and their errors behave as through the stock adapter — on a real migrated SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.db import Database
+from bot.db.models import Person
+from tests.databases import BACKEND
+
+pytestmark = pytest.mark.skipif(BACKEND != "sqlite", reason="the SQLite driver")
+
+PEOPLE: Table = Person.__table__  # type: ignore[assignment]
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def person(n: int) -> dict[str, Any]:
+    return {
+        "telegram_id": n,
+        "chat_id": n,
+        "first_name": f"P{n}",
+        "created_at": NOW,
+        "seen_at": NOW,
+    }
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+async def test_rows_counts_and_returning(db: Database) -> None:
+    async with db.writing() as connection:
+        ids = (await connection.execute(insert(PEOPLE).returning(PEOPLE.c.id), [person(1)])).all()
+        assert len(ids) == 1
+        await connection.execute(insert(PEOPLE), [person(2), person(3)])  # executemany
+        renamed = await connection.execute(
+            update(PEOPLE).where(PEOPLE.c.telegram_id > 1).values(first_name="Sam")
+        )
+        assert renamed.rowcount == 2
+        # Many parameter sets for one UPDATE, as the sender records sent messages.
+        await connection.execute(
+            update(PEOPLE)
+            .where(PEOPLE.c.telegram_id == bindparam("t"))
+            .values(chat_id=bindparam("c")),
+            [{"t": 1, "c": 10}, {"t": 2, "c": 20}],
+        )
+        none = await connection.execute(select(PEOPLE.c.id).where(PEOPLE.c.telegram_id == 99))
+        assert none.all() == []
+    async with db.transaction() as session:
+        rows = (
+            await session.execute(
+                select(Person.telegram_id, Person.chat_id, Person.first_name).order_by(
+                    Person.telegram_id
+                )
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [(1, 10, "P1"), (2, 20, "Sam"), (3, 3, "Sam")]
+
+
+async def test_a_failed_statement_rolls_its_transaction_back_and_the_connection_goes_on(
+    db: Database,
+) -> None:
+    async with db.writing() as connection:
+        await connection.execute(insert(PEOPLE), [person(1)])
+
+    async def add_two_then_one_again() -> None:
+        async with db.writing() as connection:
+            await connection.execute(insert(PEOPLE), [person(2)])
+            await connection.execute(insert(PEOPLE), [person(1)])  # telegram_id is unique
+
+    with pytest.raises(IntegrityError):
+        await add_two_then_one_again()
+    async with db.writing() as connection:
+        count = await connection.scalar(select(func.count()).select_from(PEOPLE))
+    assert count == 1  # person 2 went with the failed transaction
+
+
+async def test_one_statement_is_one_trip_to_sqlites_thread(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reason the module exists: the stock adapter makes four trips a statement."""
+    trips = 0
+    real = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal trips
+        trips += 1
+        return await real(self, fn, *args, **kwargs)
+
+    async with db.writing() as connection:
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+        assert (await connection.execute(select(PEOPLE.c.id))).all() == []
+        await connection.execute(insert(PEOPLE), [person(1)])
+        assert trips == 2
