@@ -8,9 +8,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,7 @@ from bot.db.models import Delivery, Person
 RELAY_GRACE = timedelta(hours=12)
 
 Keyboard = Literal["paired", "remove"]
+_TABLE = cast(Table, Delivery.__table__)
 
 
 def unique_key(prefix: str) -> str:
@@ -87,11 +88,13 @@ async def enqueue(
         "occurrence_at": occurrence_at,
     }
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    # On the table, not the mapped class: a plain INSERT, without the ORM's bulk-insert
+    # machinery (every message ever sent passes here).
     statement = (
-        module.insert(Delivery)
+        module.insert(_TABLE)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Delivery.id)
+        .returning(_TABLE.c.id)
     )
     row_id = (await session.execute(statement)).scalar_one_or_none()
     if row_id is None:

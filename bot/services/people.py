@@ -57,23 +57,21 @@ async def touch(
     """The person behind an update, created on first contact and kept current. A command means
     the person moved on, so any typed reply we were waiting for is dropped."""
     name = clean_name(first_name)
-    await insert_ignore(
-        session,
-        Person.__table__,  # type: ignore[arg-type]
-        {
-            "telegram_id": telegram_id,
-            "chat_id": chat_id,
-            "first_name": name,
-            "created_at": now,
-            "seen_at": now,
-        },
-        ["telegram_id"],
-    )
-    person = await session.scalar(
-        select(Person)
-        .where(Person.telegram_id == telegram_id)
-        .execution_options(populate_existing=True)
-    )
+    person = await _by_telegram_id(session, telegram_id)
+    if person is None:  # first contact; of two updates racing here, one row is written
+        await insert_ignore(
+            session,
+            Person.__table__,  # type: ignore[arg-type]
+            {
+                "telegram_id": telegram_id,
+                "chat_id": chat_id,
+                "first_name": name,
+                "created_at": now,
+                "seen_at": now,
+            },
+            ["telegram_id"],
+        )
+        person = await _by_telegram_id(session, telegram_id)
     assert person is not None
     # Assigning an unchanged value writes nothing; seen_at is refreshed at most hourly, so most
     # updates do not write (or lock) the person's row at all.
@@ -84,6 +82,14 @@ async def touch(
     if is_command:
         clear_awaiting(person)
     return person
+
+
+async def _by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
+    return await session.scalar(
+        select(Person)
+        .where(Person.telegram_id == telegram_id)
+        .execution_options(populate_existing=True)
+    )
 
 
 async def find(session: AsyncSession, telegram_id: int) -> Person | None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, texts
@@ -59,32 +60,40 @@ async def request(
     partner = await partner_of(session, person)
     if partner is None or person.couple_id is None:
         return Refusal.NOT_PAIRED
-    agreed = list(
-        await session.scalars(
-            select(Phrase).where(
+    # The phrase sent last time rides along with the agreed ones: one statement, not two.
+    last = (
+        select(ReassuranceRequest.phrase_id)
+        .where(ReassuranceRequest.requester_id == person.id)
+        .order_by(ReassuranceRequest.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = (
+        await session.execute(
+            select(Phrase, last).where(
                 Phrase.couple_id == person.couple_id,
                 Phrase.receiver_id == person.id,
                 Phrase.status == AGREED,
             )
         )
-    )
-    last_id = await session.scalar(
-        select(ReassuranceRequest.phrase_id)
-        .where(ReassuranceRequest.requester_id == person.id)
-        .order_by(ReassuranceRequest.id.desc())
-        .limit(1)
-    )
+    ).all()
+    agreed = [row[0] for row in rows]
+    last_id = rows[0][1] if rows else None
     phrase = choose(agreed, last_id, rng) if agreed else None
     breathe_first = await balance.beyond(session, person, now)
-    asked = ReassuranceRequest(
-        couple_id=person.couple_id,
-        requester_id=person.id,
-        partner_id=partner.id,
-        phrase_id=phrase.id if phrase else None,
-        created_at=now,
+    table = cast(Table, ReassuranceRequest.__table__)  # a plain INSERT: cheaper than a flush
+    asked_id = await session.scalar(
+        insert(table)
+        .values(
+            couple_id=person.couple_id,
+            requester_id=person.id,
+            partner_id=partner.id,
+            phrase_id=phrase.id if phrase else None,
+            created_at=now,
+        )
+        .returning(table.c.id)
     )
-    session.add(asked)
-    await session.flush()
+    assert asked_id is not None
     # The words go through the outbox too: they and the partner's "they received your words"
     # are committed together, and both are sent with the delivery path's retries.
     words = (
@@ -96,7 +105,7 @@ async def request(
     notes = [n for n in (_pause_note(partner, person, now), note_for(partner, person, now)) if n]
     words_id = await outbox.enqueue(
         session,
-        key=f"words:{asked.id}",
+        key=f"words:{asked_id}",
         recipient=person,
         kind="reassure_words",
         text="\n\n".join([words, *notes]),
@@ -114,13 +123,13 @@ async def request(
         notice = texts.asked_during_pause(notice)
     await outbox.enqueue(
         session,
-        key=f"asked:{asked.id}",
+        key=f"asked:{asked_id}",
         recipient=partner,
         kind="reassure_asked",
         text=notice,
         # The words always come; past the relay limit the partner's notices come without sound.
         silent=await limits.relay_blocked(session, person, now) is not None,
-        buttons=reply_buttons(asked.id),
+        buttons=reply_buttons(asked_id),
         couple_id=person.couple_id,
         sender_id=person.id,
         now=now,
@@ -128,7 +137,7 @@ async def request(
     return Asked(
         partner.first_name,
         phrase.text if phrase else None,
-        asked.id,
+        asked_id,
         words_id,
         breathe_first,
     )
