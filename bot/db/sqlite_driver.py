@@ -2,9 +2,9 @@
 
 aiosqlite runs SQLite on a thread of its own, and SQLAlchemy's adapter goes there and back for
 every cursor step — open, execute, fetch, close: four trips per statement, each a queue put, a
-thread wake-up and a wake-up of the event loop. Those trips were most of a statement's cost
-(SELECT 1 through SQLAlchemy: 0.47 ms of CPU; through aiosqlite alone: 0.12 ms), and a tap on
-"💛 Reassure me" runs a dozen statements. This cursor does the four steps in one trip.
+thread wake-up and a wake-up of the event loop: SELECT 1 through SQLAlchemy took 0.47 ms, 0.34 ms
+with one trip (aiosqlite alone: 0.12 ms), and a tap on "💛 Reassure me" runs about ten
+statements. This cursor does the four steps in one trip.
 
 It reaches SQLAlchemy as the DBAPI module (create_engine's documented `module=`); the dialect,
 its SQL and its error handling are SQLAlchemy's own. Server-side cursors (not used here) keep
