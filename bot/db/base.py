@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, MetaData
+from sqlalchemy import DateTime, Dialect, MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -21,6 +21,14 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, for plain Core statements where the ORM's machinery costs more than the
+    statement (the hot paths: outbox rows, their sending, a tap's request)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 class UTCDateTime(TypeDecorator[datetime]):

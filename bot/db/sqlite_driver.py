@@ -28,7 +28,6 @@ from sqlalchemy.util import EMPTY_DICT
 
 # What one trip brings back: description, rows, rowcount, lastrowid.
 Outcome = tuple[Any, list[Any], int, int | None]
-_NOTHING: Outcome = (None, [], -1, None)
 
 
 def _run(connection: aiosqlite.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
@@ -52,7 +51,7 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
     """A cursor with nothing open on SQLite's side between statements: each statement opens,
     runs, reads and closes a sqlite3 cursor in one trip, and this keeps what it brought back."""
 
-    __slots__ = ("_outcome",)  # description, (no rows: they live in _rows), rowcount, lastrowid
+    __slots__ = ("_description", "_lastrowid", "_rowcount")
     _awaitable_cursor_close = False
 
     def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
@@ -62,19 +61,21 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
         self._cursor = None  # type: ignore[assignment]
         self._soft_closed_memoized = EMPTY_DICT
         self._rows = collections.deque()
-        self._outcome = _NOTHING
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
 
     @property
     def description(self) -> Any:
-        return self._outcome[0]
+        return self._description
 
     @property
     def rowcount(self) -> int:
-        return self._outcome[2]
+        return self._rowcount
 
     @property
     def lastrowid(self) -> int:
-        return self._outcome[3]  # type: ignore[return-value]
+        return self._lastrowid  # type: ignore[return-value]
 
     @property
     def arraysize(self) -> int:
@@ -97,11 +98,10 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
         async with self._adapt_connection._execute_mutex:
             connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
             trip: Callable[..., Awaitable[Outcome]] = connection._execute  # untyped upstream
-            description, rows, rowcount, lastrowid = await trip(
+            self._description, rows, self._rowcount, self._lastrowid = await trip(
                 _run, connection, operation, parameters, many
             )
             self._rows = collections.deque(rows)
-            self._outcome = (description, [], rowcount, lastrowid)
 
     async def _execute_async(self, operation: Any, parameters: Any) -> None:
         await self._trip(operation, parameters, many=False)

@@ -18,9 +18,9 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from telegram.error import RetryAfter, TelegramError
@@ -29,6 +29,7 @@ from telegram.ext import ExtBot
 from bot import keyboards, texts
 from bot.clock import Clock
 from bot.db import Database
+from bot.db.base import table_of
 from bot.db.models import Delivery, Person
 from bot.delivery import journal
 from bot.delivery.errors import Failure, classify, retry_after
@@ -391,7 +392,7 @@ class Sender:
 
     async def _record_sent(self, sent: dict[int, Message]) -> None:
         now = self._clock.now()
-        table = cast(Table, Delivery.__table__)
+        table = table_of(Delivery)
         async with self._db.writing() as connection:
             await connection.execute(
                 update(table)

@@ -8,13 +8,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
-from sqlalchemy import Table, update
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import Buttons
+from bot.db.base import table_of
 from bot.db.engine import DUE_CHANGED
 from bot.db.models import Delivery, Person
 
@@ -22,7 +23,7 @@ from bot.db.models import Delivery, Person
 RELAY_GRACE = timedelta(hours=12)
 
 Keyboard = Literal["paired", "remove"]
-_TABLE = cast(Table, Delivery.__table__)
+_TABLE = table_of(Delivery)
 
 
 def unique_key(prefix: str) -> str:

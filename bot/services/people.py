@@ -57,7 +57,7 @@ async def touch(
     """The person behind an update, created on first contact and kept current. A command means
     the person moved on, so any typed reply we were waiting for is dropped."""
     name = clean_name(first_name)
-    person = await _by_telegram_id(session, telegram_id)
+    person = await find(session, telegram_id)
     if person is None:  # first contact; of two updates racing here, one row is written
         await insert_ignore(
             session,
@@ -71,7 +71,7 @@ async def touch(
             },
             ["telegram_id"],
         )
-        person = await _by_telegram_id(session, telegram_id)
+        person = await find(session, telegram_id)
     assert person is not None
     # Assigning an unchanged value writes nothing; seen_at is refreshed at most hourly, so most
     # updates do not write (or lock) the person's row at all.
@@ -84,17 +84,14 @@ async def touch(
     return person
 
 
-async def _by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
+async def find(session: AsyncSession, telegram_id: int) -> Person | None:
+    """The person with this Telegram id, if they have ever talked to the bot — as stored now, even
+    if this session loaded them before."""
     return await session.scalar(
         select(Person)
         .where(Person.telegram_id == telegram_id)
         .execution_options(populate_existing=True)
     )
-
-
-async def find(session: AsyncSession, telegram_id: int) -> Person | None:
-    """The person with this Telegram id, if they have ever talked to the bot."""
-    return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
 
 
 async def partner_of(session: AsyncSession, person: Person) -> Person | None:
