@@ -118,7 +118,9 @@ def build_application(settings: Settings, token: str, rt: Runtime) -> App:
     sender = Sender(delivery_bot, rt.db, rt.clock, rt.node, limiter, rt.journal, rt.metrics)
     sender.renderers["insights"] = functools.partial(_draw_insights, rt)
     rt.budget = SharedBudget(rt.db, limiter, settings.telegram_rate_limit, rt.node, rt.clock)
-    rt.dispatcher = Dispatcher(rt.db, sender, limiter, rt.clock, app.job_queue, metrics=rt.metrics)
+    rt.dispatcher = Dispatcher(
+        rt.db, sender, limiter, rt.clock, app.job_queue, metrics=rt.metrics, urgent=rt.urgent
+    )
     rt.db.after_due_change = rt.wake_dispatcher
     return app
 

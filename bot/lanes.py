@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
+from contextlib import suppress
 
 
 class Lanes:
@@ -41,3 +42,53 @@ class Lanes:
                     waiter.set_result(None)
                     return True
         return False
+
+
+class Urgent:
+    """Work that must not wait — the agreed words, from the tap until they are sent — counted
+    while in flight, so that work which can wait a moment (the dispatcher's ordinary rounds, the
+    records of what was sent) steps aside: on one event loop, a burst of taps otherwise shares
+    the CPU with the partners' notices and the records of the words already sent.
+    Deferred work waits at most `patience` seconds, so a stream of taps cannot starve it."""
+
+    def __init__(self, patience: float = 1.0) -> None:
+        self.patience = patience
+        self._in_flight = 0
+        self._calm = asyncio.Event()
+        self._calm.set()
+
+    def hold(self) -> Hold:
+        self._in_flight += 1
+        self._calm.clear()
+        return Hold(self)
+
+    def _release(self) -> None:
+        self._in_flight -= 1
+        if not self._in_flight:
+            self._calm.set()
+
+    async def step_aside(self) -> None:
+        """Until nothing urgent is in flight (or `patience` has passed)."""
+        if self._in_flight:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._calm.wait(), self.patience)
+
+
+class Hold:
+    """One urgent piece of work; released when it leaves the `with` block, or earlier by
+    `release()` (the words are sent: recording them can wait)."""
+
+    def __init__(self, urgent: Urgent) -> None:
+        self.urgent = urgent
+        self._held = True
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self.urgent._release()
+
+    def __enter__(self) -> Hold:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()

@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
+from bot.lanes import Urgent
 from bot.metrics import Metrics
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ class Runtime:
     journal: Journal = field(init=False)
     budget: SharedBudget = field(init=False)
     metrics: Metrics = field(default_factory=Metrics)
+    urgent: Urgent = field(default_factory=Urgent)  # the agreed words in flight
 
     def wake_dispatcher(self) -> None:
         if self.dispatcher is not None:

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Coroutine
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,9 +25,18 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.db.models import Delivery
 from bot.delivery.limiter import ResilientRateLimiter
-from bot.delivery.sender import PENDING, SENDING, SKIPPED, UNCERTAIN, Sender
+from bot.delivery.sender import (
+    LEASE,
+    PENDING,
+    SENDING,
+    SKIPPED,
+    UNCERTAIN,
+    Claimed,
+    Sender,
+)
+from bot.lanes import Hold, Urgent
 from bot.metrics import Metrics
-from bot.services import rituals
+from bot.services import outbox, rituals
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +64,11 @@ class Dispatcher:
         job_queue: JobQueue[Any],
         chat_spacing: float = CHAT_SPACING,
         metrics: Metrics | None = None,
+        urgent: Urgent | None = None,
     ) -> None:
         self.chat_spacing = chat_spacing
         self._metrics = metrics or Metrics()
+        self._urgent = urgent or Urgent()
         self._started = False
         self._limiter = limiter
         self._group = GROUP_UNLIMITED if limiter.unlimited else 1
@@ -129,6 +141,7 @@ class Dispatcher:
             # Each round re-reads the clock and the outbox; a wake() during a round (a new row,
             # a clock jump) makes another round, so nothing that arrives meanwhile is missed.
             while not self._stopping:
+                await self._urgent.step_aside()  # a burst of taps: their words first
                 self._again = False
                 await self._expire_leases()
                 await self._materialize()
@@ -148,22 +161,50 @@ class Dispatcher:
         elif next_due is not None:
             self.wake(next_due)
 
-    async def send_now(self, delivery_id: int, chat_id: int) -> None:
+    def claim_now(self, chat_id: int) -> outbox.Claim | None:
+        """For the agreed words, asked inside the transaction that writes them: a claim on
+        their row if it can go the moment that commits — this process is not stopping, the chat
+        has not heard from us within a second, and the budget has a message free this instant
+        (taken now). Otherwise None: the row is written pending, for send_now or the dispatcher."""
+        if self._stopping or self._chat_busy(chat_id) or not self._limiter.take_now():
+            return None
+        return outbox.Claim(self._sender.node, self._clock.now() + LEASE)
+
+    async def send_claimed(
+        self,
+        delivery_id: int,
+        chat_id: int,
+        payload: dict[str, Any],
+        *,
+        asked_at: datetime,
+        urgency: Hold,
+    ) -> None:
+        """Send the words whose row claim_now() claimed, from the handler's task."""
+        claimed = Claimed(delivery_id, chat_id, payload, 1, URGENT[0], asked_at, asked_at)
+        await self._sent_at_once(chat_id, self._sender.deliver_claimed(claimed, urgency))
+
+    async def send_now(self, delivery_id: int, chat_id: int, urgency: Hold) -> None:
         """The fast path for the agreed words: claim and send this row now, from the handler's
         task, instead of waking the dispatcher for it. Same budget and claim, but first in line
         for both (if the dispatcher got there first, this does nothing); a chat that heard from
         us under a second ago is left to the dispatcher, which keeps that pace."""
-        if self._stopping or self._last_sent.get(chat_id, -CHAT_SPACING) + self.chat_spacing > (
-            time.monotonic()
-        ):
+        if self._stopping or self._chat_busy(chat_id):
             return
+        await self._sent_at_once(chat_id, self._sender.deliver(delivery_id, urgency))
+
+    async def _sent_at_once(self, chat_id: int, delivery: Coroutine[Any, Any, str]) -> None:
         try:
-            status = await self._sender.deliver(delivery_id, first=True)
+            status = await delivery
         except Exception:
             log.exception("sending at once failed; the dispatcher will")
             return
         if status not in (PENDING, SKIPPED):
             self._last_sent[chat_id] = time.monotonic()
+
+    def _chat_busy(self, chat_id: int) -> bool:
+        """Heard from us under `chat_spacing` ago (Telegram's ≈1 message a second per chat)."""
+        last = self._last_sent.get(chat_id, -CHAT_SPACING)
+        return last + self.chat_spacing > time.monotonic()
 
     def _forget_quiet_chats(self) -> None:
         horizon = time.monotonic() - self.chat_spacing
@@ -236,7 +277,7 @@ class Dispatcher:
             if chat_id in chats:
                 continue  # one at a time per chat: the next waits for a later round
             chats.add(chat_id)
-            if self._last_sent.get(chat_id, -CHAT_SPACING) + self.chat_spacing <= now:
+            if not self._chat_busy(chat_id):
                 picked.append((delivery_id, chat_id))
         if not picked:
             # Every due row's chat heard from us a moment ago: wait for the first to be free.
@@ -250,6 +291,7 @@ class Dispatcher:
                 # Something new arrived (a tap's words?): a fresh look at what is due, rather
                 # than finishing a round that takes BATCH / rate seconds. The rest stay pending.
                 break
+            await self._urgent.step_aside()
             await self._limiter.reserve()  # waits here, not while holding a claimed row
             group = [picked[index]]
             index += 1

@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
-from bot.db.models import Couple, Delivery, RitualSlot
-from bot.services import people, rituals
+from bot.db.models import Couple, Delivery, Person, Phrase, RitualSlot
+from bot.services import people, phrases, rituals
 from bot.services.schedule import EVERY_DAY
 from tests.faketelegram import FakeTelegram, FakeUser
 
@@ -74,23 +75,7 @@ async def seed_checkins(
     async with db.transaction() as session:
         for i in range(couples):
             pair = [telegram.user(f"A{i}"), telegram.user(f"B{i}")]
-            couple = Couple(created_at=now)
-            session.add(couple)
-            await session.flush()
-            members = []
-            for user in pair:
-                user.chat.started = True
-                person = await people.touch(
-                    session,
-                    telegram_id=user.id,
-                    chat_id=user.id,
-                    first_name=user.first_name,
-                    now=now,
-                )
-                person.timezone = "UTC"
-                person.couple_id = couple.id
-                members.append(person)
-            await session.flush()
+            members = await _couple(session, pair, now)
             added = await rituals.add(session, members[0], "checkin", 12 * 60, EVERY_DAY, now)
             assert isinstance(added, rituals.Added)
             users += pair
@@ -101,10 +86,50 @@ async def seed_checkins(
     return users
 
 
-async def statuses(database_url: str) -> dict[str, int]:
+async def seed_agreed_words(
+    telegram: FakeTelegram, database_url: str, words: str, now: datetime
+) -> tuple[FakeUser, FakeUser]:
+    """Alex and Sam, a couple in UTC who have pressed Start; Sam has agreed to say `words` when
+    Alex asks for reassurance."""
+    db = Database(database_url)
+    users = (telegram.user("Alex"), telegram.user("Sam"))
+    async with db.transaction() as session:
+        alex, sam = await _couple(session, list(users), now)
+        asked = await phrases.propose(session, alex, words, now)
+        assert isinstance(asked, phrases.Words)
+        phrase = await session.scalar(select(Phrase.id).where(Phrase.receiver_id == alex.id))
+        assert phrase is not None
+        assert isinstance(
+            await phrases.answer_proposal(session, sam, phrase, True, now), phrases.Words
+        )
+        await session.execute(update(Delivery).values(status="sent", payload=None))
+    await db.dispose()
+    return users
+
+
+async def _couple(session: AsyncSession, users: list[FakeUser], now: datetime) -> list[Person]:
+    couple = Couple(created_at=now)
+    session.add(couple)
+    await session.flush()
+    members = []
+    for user in users:
+        user.chat.started = True
+        person = await people.touch(
+            session, telegram_id=user.id, chat_id=user.id, first_name=user.first_name, now=now
+        )
+        person.timezone = "UTC"
+        person.couple_id = couple.id
+        members.append(person)
+    await session.flush()
+    return members
+
+
+async def statuses(database_url: str, kind: str | None = None) -> dict[str, int]:
+    """How many rows of each status: the rituals' occurrences, or the rows of one `kind`."""
     db = Database(database_url)
     async with db.transaction() as session:
-        rows = await session.execute(select(Delivery.status).where(Delivery.ritual_id.is_not(None)))
+        which = Delivery.kind == kind if kind else Delivery.ritual_id.is_not(None)
+        rows = await session.execute(select(Delivery.status).where(which))
         counts: dict[str, int] = {}
         for (status,) in rows:
             counts[status] = counts.get(status, 0) + 1

@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 from tests.faketelegram import FakeTelegram, Fault, FaultPlan
-from tests.processes import BotProcess, bot_env, prompts, seed_checkins, soon, statuses, wait_until
+from tests.processes import (
+    BotProcess,
+    bot_env,
+    prompts,
+    seed_agreed_words,
+    seed_checkins,
+    soon,
+    statuses,
+    wait_until,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -112,3 +121,46 @@ async def test_killed_again_and_again_mid_burst_every_checkin_arrives_once(
     await asyncio.sleep(1)
     assert await last.terminate() == 0
     assert [prompts(p) for p in people] == [1] * len(people)
+
+
+def journaled(directory: Path) -> bool:
+    """Whether a process's delivery journal there says a request left."""
+    return any(
+        line.startswith("+ ")
+        for path in (directory / "journal").glob("*.sent")
+        for line in path.read_text().splitlines()
+    )
+
+
+async def test_killed_while_the_agreed_words_are_on_their_way_they_arrive_once(
+    telegram: FakeTelegram, database_url: str, tmp_path: Path
+) -> None:
+    """The words' row is claimed in the tap's own transaction and sent the moment it commits.
+    Killed with their request at Telegram and its answer not yet back, the restarted bot does
+    not send them again (its journal says they left) — and the partner is still told, once."""
+    alex, sam = await seed_agreed_words(telegram, database_url, "Right here.", datetime.now(UTC))
+    telegram.faults = FaultPlan(script=[Fault("hold")], only_chat=alex.id)
+    env = bot_env(telegram, database_url)
+    first = await BotProcess.start(env, tmp_path)
+    await alex.send("/reassure")
+    await asyncio.wait_for(telegram.faults.held.wait(), 30)
+    # Telegram hands an update out again until the bot's next poll confirms it; a bot killed
+    # before that would see the same tap again after the restart (a second request). And the
+    # request reaches Telegram a moment before the bot's journal line says it left (on a busy
+    # machine, longer): the kill lands after both, as the test's name says.
+    await wait_until(lambda: not telegram.bot.updates, 30, "the tap confirmed by the next poll")
+    await wait_until(lambda: journaled(tmp_path), 30, "the journal's line for the words")
+    await first.kill()
+    telegram.faults.release()
+
+    second = await BotProcess.start(env, tmp_path)
+
+    def notices() -> int:
+        return sum(1 for m in sam.inbox if "Alex asked for reassurance" in m.shown)
+
+    await wait_until(lambda: notices() >= 1, 30, "Sam's notice")
+    await asyncio.sleep(2)  # time enough for a duplicate, if there were going to be one
+    assert await second.terminate() == 0
+    assert [m.shown for m in alex.inbox] == ["💛 From Sam:\n\n“Right here.”"]
+    assert notices() == 1
+    assert await statuses(database_url, "reassure_words") == {"uncertain": 1}

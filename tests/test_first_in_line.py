@@ -1,5 +1,6 @@
 """The agreed words go first: SQLite's writer and Telegram's budget both serve a turn asked
-`first` before the ordinary ones already waiting — and a waiter that gives up blocks no one."""
+`first` before the ordinary ones already waiting — and a waiter that gives up blocks no one.
+While words are in flight, work that can wait steps aside."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 
 from bot.db.engine import Turns
 from bot.delivery.limiter import Budget
+from bot.lanes import Urgent
 
 
 async def _wait_until_queued() -> None:
@@ -109,3 +111,45 @@ async def test_a_budget_waiter_that_gives_up_takes_no_message() -> None:
     started = time.monotonic()
     await asyncio.wait_for(after, 1)
     assert time.monotonic() - started < 0.35  # the next period's message, not the one after it
+
+
+async def test_work_that_can_wait_steps_aside_until_the_words_in_flight_are_sent() -> None:
+    urgent = Urgent(patience=5)
+    order: list[str] = []
+
+    async def record() -> None:
+        await urgent.step_aside()
+        order.append("record")
+
+    with urgent.hold() as first, urgent.hold():
+        waiting = asyncio.create_task(record())
+        await _wait_until_queued()
+        first.release()  # one set of words sent; the other is still on its way
+        first.release()  # releasing twice counts once
+        await _wait_until_queued()
+        assert order == []
+        order.append("words")
+    await asyncio.wait_for(waiting, 1)
+    assert order == ["words", "record"]
+
+
+async def test_work_that_can_wait_is_not_starved_by_a_stream_of_taps() -> None:
+    urgent = Urgent(patience=0.1)
+    with urgent.hold():
+        started = time.monotonic()
+        await urgent.step_aside()
+        assert 0.09 <= time.monotonic() - started < 1
+    started = time.monotonic()
+    await urgent.step_aside()  # nothing urgent: no wait at all
+    assert time.monotonic() - started < 0.05
+
+
+async def test_words_take_the_budget_at_once_only_if_it_is_free_this_instant() -> None:
+    budget = Budget(0.2)
+    assert budget.take_now()
+    assert not budget.take_now()  # the period's message is gone; nothing was queued for it
+    waiting = asyncio.create_task(budget.acquire())
+    await _wait_until_queued()
+    await asyncio.sleep(0.21)
+    assert waiting.done()  # the next period's message went to the one already waiting
+    assert not budget.take_now()

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from bot import texts
 from bot.db.models import Delivery, Person, Ritual, RitualSlot
-from tests.faketelegram import FakeUser
-from tests.harness import Steady
+from tests.faketelegram import FakeTelegram, FakeUser
+from tests.harness import FakeClock, Steady, running_bot
 from tests.stories import pair
 
 
@@ -505,6 +505,24 @@ async def test_relayed_messages_in_quiet_hours_arrive_without_sound(steady: Stea
     await alex.tap(texts.REASSURE_BUTTON)
     notice = await sam.expect("Alex asked for reassurance")
     assert notice.disable_notification is False
+
+
+@pytest.mark.parametrize("rate", [0, 30], ids=["claimed as written", "under the budget"])
+async def test_words_asked_for_in_ones_own_quiet_hours_arrive_without_sound(
+    telegram: FakeTelegram, database_url: str, clock: FakeClock, rate: int
+) -> None:
+    """With the budget free the words' row is claimed in the tap's own transaction; under
+    Telegram's budget the row may wait for the delivery path. Either way, no sound at night."""
+    clock.set(utc(2026, 3, 2, 23, 0))  # midnight in Berlin
+    async with running_bot(telegram, database_url, clock, telegram_rate_limit=rate) as steady:
+        alex, sam = await couple_in(steady, "Europe/Berlin", "Europe/Berlin")
+        await alex.send("/quiet 22:30-07:00")
+        await alex.expect("Quiet hours")
+        await alex.tap(texts.REASSURE_BUTTON)
+        words = await alex.expect("There are no agreed words")
+        assert words.disable_notification is True
+        notice = await sam.expect("Alex asked for reassurance")
+        assert notice.disable_notification is False  # Sam has no quiet hours
 
 
 # --- downtime and misfires ----------------------------------------------------------------

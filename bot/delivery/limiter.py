@@ -46,11 +46,17 @@ class Budget(AsyncLimiter):
         loop = asyncio.get_running_loop()
         return not self._waiting and loop.time() >= self._free_at
 
+    def take_now(self) -> bool:
+        """Take a message if one is free this instant (nobody waiting), without waiting."""
+        if not self.has_capacity():
+            return False
+        self._free_at = asyncio.get_running_loop().time() + self.period
+        return True
+
     async def acquire(self, amount: float = 1, *, first: bool = False) -> None:
-        loop = asyncio.get_running_loop()
-        if self.has_capacity():
-            self._free_at = loop.time() + self.period
+        if self.take_now():
             return
+        loop = asyncio.get_running_loop()
         if self._timer is None:
             self._timer = loop.call_at(self._free_at, self._hand_out, loop)
         # Cancelled just after being handed its message: that one goes unused.
@@ -150,6 +156,12 @@ class ResilientRateLimiter(AIORateLimiter):
     @property
     def unlimited(self) -> bool:
         return self._base_limiter is None
+
+    def take_now(self) -> bool:
+        """reserve(), if it would return at once; False (nothing taken) if it would wait."""
+        if not self._retry_after_event.is_set():
+            return False
+        return self._budget is None or self._budget.take_now()
 
     def has_budget(self) -> bool:
         """Whether reserve() would return at once."""

@@ -34,6 +34,7 @@ from bot.db.models import Delivery, Person
 from bot.delivery import journal
 from bot.delivery.errors import Failure, classify, retry_after
 from bot.delivery.limiter import PREPAID, ResilientRateLimiter
+from bot.lanes import Hold
 from bot.metrics import LATE_AFTER, Metrics
 from bot.services import outbox, quiet, reach
 
@@ -131,31 +132,58 @@ class Sender:
         self._limiter = limiter
         self._db = db
         self._clock = clock
-        self._node = node
+        self.node = node
         self._rng = random.Random()
         # kind → draws a picture for a payload's "render" (bot/app.py registers them).
         self.renderers: dict[str, Renderer] = {}
 
-    async def deliver(self, delivery_id: int, first: bool = False) -> str:
-        """One row (with its budget): its status afterwards. `first`: its budget and its claim
-        come before anything else waiting for them (the agreed words)."""
-        await self._limiter.reserve(first)
-        return (await self.deliver_many([delivery_id], first))[delivery_id]
+    async def deliver(self, delivery_id: int, urgency: Hold | None = None) -> str:
+        """One row (with its budget): its status afterwards. With `urgency` (the agreed words),
+        its budget and its claim come before anything else waiting for them, and once it is sent
+        its record waits for other urgent work."""
+        await self._limiter.reserve(urgency is not None)
+        return (await self.deliver_many([delivery_id], urgency))[delivery_id]
 
-    async def deliver_many(self, ids: list[int], first: bool = False) -> dict[int, str]:
+    async def deliver_many(self, ids: list[int], urgency: Hold | None = None) -> dict[int, str]:
         """Check, claim, send and record a group of rows whose budget was reserved. Returns each
         row's status afterwards (pending: it waits, e.g. for quiet hours to end)."""
+        statuses: dict[int, str] = dict.fromkeys(ids, SKIPPED)
+
+        async def claim_and_send() -> list[tuple[Claimed, Message | TelegramError]]:
+            return await self._claim_and_send(ids, statuses, urgency is not None)
+
+        return await self._delivered(claim_and_send, statuses, urgency)
+
+    async def deliver_claimed(self, claimed: Claimed, urgency: Hold | None = None) -> str:
+        """A row claimed by the transaction that wrote it (outbox.Claim), its budget taken
+        then: sent and recorded as any other."""
+
+        async def send() -> list[tuple[Claimed, Message | TelegramError]]:
+            return [(claimed, await self._send(claimed))]
+
+        return (await self._delivered(send, {claimed.id: SKIPPED}, urgency))[claimed.id]
+
+    async def _delivered(
+        self,
+        send: Callable[[], Awaitable[list[tuple[Claimed, Message | TelegramError]]]],
+        statuses: dict[int, str],
+        urgency: Hold | None,
+    ) -> dict[int, str]:
         self._in_flight += 1
         try:
-            statuses = await self._deliver_many(ids, first)
+            outcomes = await send()
+            if urgency is not None:  # sent: recording them can wait for other urgent work
+                urgency.release()
+                await urgency.urgent.step_aside()
+            await self._record(outcomes, statuses)
         finally:
             self._in_flight -= 1
         await self._compact_journal()
         return statuses
 
-    async def _deliver_many(self, ids: list[int], first: bool) -> dict[int, str]:
-        statuses: dict[int, str] = dict.fromkeys(ids, SKIPPED)
-        outcomes = await self._claim_and_send(ids, statuses, first)
+    async def _record(
+        self, outcomes: list[tuple[Claimed, Message | TelegramError]], statuses: dict[int, str]
+    ) -> None:
         sent: dict[int, Message] = {}
         claims: dict[int, Claimed] = {}
         for claimed, result in outcomes:
@@ -169,7 +197,6 @@ class Sender:
             await self._record_sent(sent)
             statuses.update(dict.fromkeys(sent, SENT))
             self._count_sent([claims[i] for i in sent])
-        return statuses
 
     def _count_sent(self, claimed: list[Claimed]) -> None:
         now = self._clock.now()
@@ -236,7 +263,7 @@ class Sender:
             mine = await session.scalar(
                 select(func.count())
                 .select_from(Delivery)
-                .where(Delivery.status == SENDING, Delivery.claimed_by == self._node)
+                .where(Delivery.status == SENDING, Delivery.claimed_by == self.node)
             )
         if not mine and not self._in_flight:
             self._journal.truncate()
@@ -338,7 +365,7 @@ class Sender:
                     .values(
                         status=SENDING,
                         attempts=Delivery.attempts + 1,
-                        claimed_by=self._node,
+                        claimed_by=self.node,
                         claimed_until=now + LEASE,
                     )
                     .returning(Delivery.id, *_CLAIMED)

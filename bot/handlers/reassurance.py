@@ -14,21 +14,38 @@ from bot.handlers.common import Reply, answer, edit_pressed, rejection, send, un
 from bot.runtime import Runtime, runtime
 from bot.services import reassurance
 from bot.services.common import Refusal
+from bot.services.outbox import Claim
 from bot.services.reassurance import Replied
 
 
 async def reassure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The words (or a gentle note that there are none yet) go out through the outbox at once —
-    sent from here, not waiting for the dispatcher's next look — with the partner's notice."""
+    sent from here, not waiting for the dispatcher's next look — with the partner's notice.
+    Their row is claimed as it is written when it can go at once; until they are sent, other
+    work steps aside (bot/lanes.py: Urgent)."""
     rt = runtime(context)
-    async with unit_of_work(rt, update, is_command=True) as (session, person):
-        result = await reassurance.request(session, person, rt.clock.now(), rt.rng)
-    if isinstance(result, Refusal):
-        await send(update, Reply(texts.NOT_PAIRED, keyboards.no_keyboard()))
-    elif result.held:
-        await send(update, breathe_first(result.words_row))
-    elif rt.dispatcher is not None:
-        await rt.dispatcher.send_now(result.words_row, person.chat_id)
+    dispatcher = rt.dispatcher
+    now = rt.clock.now()
+    with rt.urgent.hold() as urgency:
+        async with unit_of_work(rt, update, is_command=True) as (session, person):
+            chat_id = person.chat_id
+
+            def claim() -> Claim | None:
+                return dispatcher.claim_now(chat_id) if dispatcher else None
+
+            result = await reassurance.request(session, person, now, rt.rng, claim)
+        if isinstance(result, Refusal):
+            await send(update, Reply(texts.NOT_PAIRED, keyboards.no_keyboard()))
+        elif result.held:
+            await send(update, breathe_first(result.words_row))
+        elif dispatcher is None:
+            return
+        elif result.sending is not None:
+            await dispatcher.send_claimed(
+                result.words_row, chat_id, result.sending, asked_at=now, urgency=urgency
+            )
+        else:
+            await dispatcher.send_now(result.words_row, chat_id, urgency)
 
 
 async def reply_pressed(

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, texts
@@ -23,14 +23,17 @@ SAFEWORD, BALANCE = "safeword", "balance"
 PROPOSED, AGREED = "proposed", "agreed"
 
 
+_AGREED_VALUE = select(Agreement.value).where(
+    Agreement.couple_id == bindparam("couple_id"),
+    Agreement.kind == bindparam("kind"),
+    Agreement.status == AGREED,
+)
+
+
 async def agreed_value(session: AsyncSession, couple_id: int | None, kind: str) -> str | None:
     if couple_id is None:
         return None
-    return await session.scalar(
-        select(Agreement.value).where(
-            Agreement.couple_id == couple_id, Agreement.kind == kind, Agreement.status == AGREED
-        )
-    )
+    return await session.scalar(_AGREED_VALUE, {"couple_id": couple_id, "kind": kind})
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
@@ -58,20 +58,24 @@ def describe(value: str) -> str:
     return texts.balance_words(f"{count} request{'s' if count != 1 else ''}", window)
 
 
+_MADE = (
+    select(func.count())
+    .select_from(ReassuranceRequest)
+    .where(
+        ReassuranceRequest.requester_id == bindparam("requester_id"),
+        ReassuranceRequest.created_at > bindparam("since"),
+    )
+)
+
+
 async def beyond(session: AsyncSession, person: Person, now: datetime) -> bool:
     """Whether a request made now goes past the couple's agreed balance."""
     value = await agreements.agreed_value(session, person.couple_id, agreements.BALANCE)
     if value is None:
         return False
     count, minutes = _split(value)
-    made = await session.scalar(
-        select(func.count())
-        .select_from(ReassuranceRequest)
-        .where(
-            ReassuranceRequest.requester_id == person.id,
-            ReassuranceRequest.created_at > now - timedelta(minutes=minutes),
-        )
-    )
+    since = now - timedelta(minutes=minutes)
+    made = await session.scalar(_MADE, {"requester_id": person.id, "since": since})
     return int(made or 0) >= count
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Delivery, Person
@@ -14,6 +14,14 @@ from bot.db.models import Delivery, Person
 WINDOW = timedelta(hours=1)
 JOINS_PER_HOUR = 5
 RELAYS_PER_HOUR = 30
+
+
+# Asked on every relay and every tap: built once (see bot/services/people.py).
+_RELAYED = (
+    select(func.count())
+    .select_from(Delivery)
+    .where(Delivery.sender_id == bindparam("sender_id"), Delivery.created_at > bindparam("since"))
+)
 
 
 def join_blocked(person: Person, now: datetime) -> datetime | None:
@@ -34,14 +42,10 @@ def count_join(person: Person, now: datetime) -> None:
 async def relay_blocked(session: AsyncSession, person: Person, now: datetime) -> datetime | None:
     """Until when this person's messages to their partner wait, if they've sent the hour's
     share: the moment the oldest of the last RELAYS_PER_HOUR leaves the window."""
-    since = now - WINDOW
-    count = await session.scalar(
-        select(func.count())
-        .select_from(Delivery)
-        .where(Delivery.sender_id == person.id, Delivery.created_at > since)
-    )
+    count = await session.scalar(_RELAYED, {"sender_id": person.id, "since": now - WINDOW})
     if int(count or 0) < RELAYS_PER_HOUR:
         return None
+    since = now - WINDOW
     oldest = await session.scalar(
         select(Delivery.created_at)
         .where(Delivery.sender_id == person.id, Delivery.created_at > since)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -24,6 +25,47 @@ RELAY_GRACE = timedelta(hours=12)
 
 Keyboard = Literal["paired", "remove"]
 _TABLE = table_of(Delivery)
+# On the table, not the mapped class: a plain INSERT, without the ORM's bulk-insert machinery;
+# built once, the values given as parameters (every message ever sent passes here).
+_INSERT = {
+    postgres: module.insert(_TABLE)
+    .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    .returning(_TABLE.c.id)
+    for postgres, module in ((False, sqlite), (True, postgresql))
+}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A row written already claimed by this process (`sending`, lease until `until`), to be
+    sent by its writer as soon as the transaction commits — the agreed words, which must not
+    wait for a second transaction (bot/delivery/sender.py: Sender.deliver_claimed)."""
+
+    node: str
+    until: datetime
+
+
+def payload_of(
+    text: str,
+    buttons: Buttons | None = None,
+    keyboard: Keyboard | None = None,
+    silent: bool = False,
+    photo: str | None = None,
+    render: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """What a row asks the sender to send (bot/delivery/sender.py reads it)."""
+    payload: dict[str, Any] = {"text": text}
+    if buttons:
+        payload["buttons"] = buttons
+    if keyboard:
+        payload["keyboard"] = keyboard
+    if silent:  # news that needs no sound (e.g. a journal entry)
+        payload["silent"] = True
+    if photo:  # a Telegram file_id; `text` is then its caption
+        payload["photo"] = photo
+    if render:  # a picture drawn when it is sent (Sender.renderers)
+        payload["render"] = render
+    return payload
 
 
 def unique_key(prefix: str) -> str:
@@ -51,6 +93,7 @@ async def enqueue(
     silent: bool = False,
     photo: str | None = None,
     render: dict[str, Any] | None = None,
+    claim: Claim | None = None,
 ) -> int | None:
     """Queue `text` for `recipient`; returns the new row's id, or None if `key` was queued before.
 
@@ -58,20 +101,9 @@ async def enqueue(
     `buttons_for` builds buttons that name the row itself (e.g. a check-in's answers). A row
     written with status "skipped" records an occurrence that will not be sent. With `photo` or
     `render`, the text is the picture's caption."""
-    payload: dict[str, Any] | None = None
-    if text is not None:
-        payload = {"text": text}
-        if buttons:
-            payload["buttons"] = buttons
-        if keyboard:
-            payload["keyboard"] = keyboard
-        if silent:  # news that needs no sound (e.g. a journal entry)
-            payload["silent"] = True
-        if photo:  # a Telegram file_id; `text` is then its caption
-            payload["photo"] = photo
-        if render:  # a picture drawn when it is sent (Sender.renderers)
-            payload["render"] = render
+    payload = None if text is None else payload_of(text, buttons, keyboard, silent, photo, render)
     due = due_at or now
+    claimed = {"status": "sending", "attempts": 1} if claim else {}
     values = {
         "dedupe_key": key,
         "couple_id": couple_id,
@@ -87,17 +119,11 @@ async def enqueue(
         "created_at": now,
         "ritual_id": ritual_id,
         "occurrence_at": occurrence_at,
-    }
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    # On the table, not the mapped class: a plain INSERT, without the ORM's bulk-insert
-    # machinery (every message ever sent passes here).
-    statement = (
-        module.insert(_TABLE)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(_TABLE.c.id)
-    )
-    row_id = (await session.execute(statement)).scalar_one_or_none()
+        "claimed_by": claim.node if claim else None,
+        "claimed_until": claim.until if claim else None,
+    } | claimed
+    statement = _INSERT[session.get_bind().dialect.name == "postgresql"]
+    row_id = (await session.execute(statement, values)).scalar_one_or_none()
     if row_id is None:
         return None
     if buttons_for is not None and payload is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Person
@@ -84,22 +84,28 @@ async def touch(
     return person
 
 
+# Every update reads its person, every tap their partner: built once, as statements with
+# parameters (SQLAlchemy then skips building and keying them anew each time; bench/relay.py).
+_FIND = (
+    select(Person)
+    .where(Person.telegram_id == bindparam("telegram_id"))
+    .execution_options(populate_existing=True)
+)
+_PARTNER = select(Person).where(
+    Person.couple_id == bindparam("couple_id"), Person.id != bindparam("person_id")
+)
+
+
 async def find(session: AsyncSession, telegram_id: int) -> Person | None:
     """The person with this Telegram id, if they have ever talked to the bot — as stored now, even
     if this session loaded them before."""
-    return await session.scalar(
-        select(Person)
-        .where(Person.telegram_id == telegram_id)
-        .execution_options(populate_existing=True)
-    )
+    return await session.scalar(_FIND, {"telegram_id": telegram_id})
 
 
 async def partner_of(session: AsyncSession, person: Person) -> Person | None:
     if person.couple_id is None:
         return None
-    return await session.scalar(
-        select(Person).where(Person.couple_id == person.couple_id, Person.id != person.id)
-    )
+    return await session.scalar(_PARTNER, {"couple_id": person.couple_id, "person_id": person.id})
 
 
 def await_reply(person: Person, kind: str, ref: int | None, now: datetime) -> None:

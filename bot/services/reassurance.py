@@ -4,17 +4,19 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, texts
 from bot.callbacks import Buttons
 from bot.db.base import table_of
 from bot.db.models import Delivery, Person, Phrase, ReassuranceRequest
-from bot.services import balance, limits, outbox, pause
+from bot.services import balance, limits, outbox, pause, quiet
 from bot.services.availability import note_for
 from bot.services.common import Refusal, Rejected, TooLong, clean_text
 from bot.services.people import await_reply, partner_of
@@ -36,6 +38,26 @@ class Asked:
     # Past the couple's agreed balance: the words wait a minute (or a tap) in their row, and a
     # breathing minute is offered first; otherwise they are sent at once.
     held: bool = False
+    # The words' payload when their row was written already claimed, for the caller to send.
+    sending: dict[str, Any] | None = None
+
+
+# A tap's statements, built once (see bot/services/people.py). The phrase sent last time rides
+# along with the agreed ones: one statement, not two.
+_LAST_PHRASE = (
+    select(ReassuranceRequest.phrase_id)
+    .where(ReassuranceRequest.requester_id == bindparam("person_id"))
+    .order_by(ReassuranceRequest.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_AGREED = select(Phrase, _LAST_PHRASE).where(
+    Phrase.couple_id == bindparam("couple_id"),
+    Phrase.receiver_id == bindparam("person_id"),
+    Phrase.status == AGREED,
+)
+_REQUESTS = table_of(ReassuranceRequest)
+_ASK = insert(_REQUESTS).returning(_REQUESTS.c.id)  # a plain INSERT: cheaper than a flush
 
 
 def reply_buttons(request_id: int) -> Buttons:
@@ -55,43 +77,33 @@ def choose(phrases: list[Phrase], last_id: int | None, rng: random.Random) -> Ph
 
 
 async def request(
-    session: AsyncSession, person: Person, now: datetime, rng: random.Random
+    session: AsyncSession,
+    person: Person,
+    now: datetime,
+    rng: random.Random,
+    claim: Callable[[], outbox.Claim | None] = lambda: None,
 ) -> Asked | Refusal:
+    """`claim`: asked for words due now, a claim on their row if the caller can send it the
+    moment this transaction commits (else the row waits, pending, for the delivery path)."""
     partner = await partner_of(session, person)
     if partner is None or person.couple_id is None:
         return Refusal.NOT_PAIRED
-    # The phrase sent last time rides along with the agreed ones: one statement, not two.
-    last = (
-        select(ReassuranceRequest.phrase_id)
-        .where(ReassuranceRequest.requester_id == person.id)
-        .order_by(ReassuranceRequest.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     rows = (
-        await session.execute(
-            select(Phrase, last).where(
-                Phrase.couple_id == person.couple_id,
-                Phrase.receiver_id == person.id,
-                Phrase.status == AGREED,
-            )
-        )
+        await session.execute(_AGREED, {"person_id": person.id, "couple_id": person.couple_id})
     ).all()
     agreed = [row[0] for row in rows]
     last_id = rows[0][1] if rows else None
     phrase = choose(agreed, last_id, rng) if agreed else None
     breathe_first = await balance.beyond(session, person, now)
-    table = table_of(ReassuranceRequest)  # a plain INSERT: cheaper than a flush
     asked_id = await session.scalar(
-        insert(table)
-        .values(
-            couple_id=person.couple_id,
-            requester_id=person.id,
-            partner_id=partner.id,
-            phrase_id=phrase.id if phrase else None,
-            created_at=now,
-        )
-        .returning(table.c.id)
+        _ASK,
+        {
+            "couple_id": person.couple_id,
+            "requester_id": person.id,
+            "partner_id": partner.id,
+            "phrase_id": phrase.id if phrase else None,
+            "created_at": now,
+        },
     )
     assert asked_id is not None
     # The words go through the outbox too: they and the partner's "they received your words"
@@ -103,15 +115,21 @@ async def request(
     )
     # Why the partner may be slow to follow up, said before it can be felt as rejection.
     notes = [n for n in (_pause_note(partner, person, now), note_for(partner, person, now)) if n]
+    text = "\n\n".join([words, *notes])
+    claimed = None if breathe_first else claim()
+    # As the delivery path would: in the requester's own quiet hours, without sound.
+    silent = quiet.in_window(now, person.quiet_start, person.quiet_end, person.timezone)
     words_id = await outbox.enqueue(
         session,
         key=f"words:{asked_id}",
         recipient=person,
         kind="reassure_words",
-        text="\n\n".join([words, *notes]),
+        text=text,
         couple_id=person.couple_id,
         due_at=now + balance.BREATHE_FIRST_WAIT if breathe_first else now,
         now=now,
+        silent=silent and claimed is not None,
+        claim=claimed,
     )
     assert words_id is not None  # its key names the request just made, so it is new
     notice = (
@@ -140,6 +158,7 @@ async def request(
         asked_id,
         words_id,
         breathe_first,
+        outbox.payload_of(text, silent=silent) if claimed else None,
     )
 
 
