@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import texts
+from bot import callbacks, texts
 from bot.db.models import Delivery, Person, Ritual, RitualSlot
 from tests.faketelegram import FakeTelegram, FakeUser
 from tests.harness import FakeClock, Steady, running_bot
@@ -644,3 +644,26 @@ async def test_a_partner_who_blocked_the_bot_has_rituals_paused_and_the_other_is
     await alex.expect("Sam is back in Steady, so their rituals are on again")
     await steady.advance_to(utc(2026, 3, 5, 11, 30))
     await sam.expect(texts.CHECKIN_PROMPT)
+
+
+@pytest.mark.parametrize(
+    ("kind", "action"),
+    [(callbacks.RITUAL_MENU, a) for a in "prd"] + [(callbacks.RITUAL_NOTICE, a) for a in "kx"],
+)
+async def test_a_button_naming_the_hidden_digest_is_stale_and_changes_nothing(
+    steady: Steady, kind: str, action: str
+) -> None:
+    """Found by the property test: a forged button naming the couple's hidden weekly digest
+    ritual crashed the handler. It is not one of the rituals people manage."""
+    alex, _sam = await pair(steady)
+    async with steady.rt.db.transaction() as session:
+        digest = await session.scalar(select(Ritual).where(Ritual.kind == "digest"))
+        assert digest is not None
+        before = (digest.id, digest.paused)
+    await alex.send("/help")
+    message = await alex.expect("Here's what I can do")
+    answer = await alex.press_data(callbacks.pack(kind, action, before[0]), message)
+    assert answer.text == texts.BUTTON_STALE
+    async with steady.rt.db.transaction() as session:
+        digest = await session.scalar(select(Ritual).where(Ritual.kind == "digest"))
+        assert digest is not None and (digest.id, digest.paused) == before

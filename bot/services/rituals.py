@@ -334,7 +334,8 @@ async def _own_ritual(session: AsyncSession, person: Person, ritual_id: int) -> 
     if person.couple_id is None:
         return None
     ritual = await session.get(Ritual, ritual_id, populate_existing=True)
-    if ritual is None or ritual.couple_id != person.couple_id:
+    # The hidden digest is not one of the rituals people manage: a button naming it is stale.
+    if ritual is None or ritual.couple_id != person.couple_id or ritual.kind == DIGEST:
         return None
     return ritual
 
