@@ -5,6 +5,7 @@ Shared by the database's turns (bot/db/engine.py) and Telegram's budget (bot/del
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
@@ -47,19 +48,23 @@ class Lanes:
 class Urgent:
     """Work that must not wait — the agreed words, from the tap until they are sent — counted
     while in flight, so that work which can wait a moment (the dispatcher's ordinary rounds, the
-    records of what was sent) steps aside: on one event loop, a burst of taps otherwise shares
-    the CPU with the partners' notices and the records of the words already sent.
-    Deferred work waits at most `patience` seconds, so a stream of taps cannot starve it."""
+    records of the words already sent) steps aside: on one event loop, a burst of taps otherwise
+    shares the CPU with the partners' notices and those records. Deferred work waits at most
+    `patience` seconds from the moment urgent work began (overlapping holds are one busy spell),
+    so a stream of taps cannot starve it."""
 
     def __init__(self, patience: float = 1.0) -> None:
         self.patience = patience
         self._in_flight = 0
+        self._busy_since = 0.0
         self._calm = asyncio.Event()
         self._calm.set()
 
     def hold(self) -> Hold:
+        if not self._in_flight:
+            self._busy_since = time.monotonic()
+            self._calm.clear()
         self._in_flight += 1
-        self._calm.clear()
         return Hold(self)
 
     def _release(self) -> None:
@@ -68,10 +73,11 @@ class Urgent:
             self._calm.set()
 
     async def step_aside(self) -> None:
-        """Until nothing urgent is in flight (or `patience` has passed)."""
-        if self._in_flight:
+        """Until nothing urgent is in flight, or this busy spell is `patience` old."""
+        left = self._busy_since + self.patience - time.monotonic()
+        if self._in_flight and left > 0:
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._calm.wait(), self.patience)
+                await asyncio.wait_for(self._calm.wait(), left)
 
 
 class Hold:

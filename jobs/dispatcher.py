@@ -193,13 +193,21 @@ class Dispatcher:
         await self._sent_at_once(chat_id, self._sender.deliver(delivery_id, urgency))
 
     async def _sent_at_once(self, chat_id: int, delivery: Coroutine[Any, Any, str]) -> None:
+        # The chat counts as just written to from now: the words' record may wait for other
+        # taps' words, and the dispatcher must not send to this chat within the second meanwhile.
+        before = self._last_sent.get(chat_id)
+        self._last_sent[chat_id] = time.monotonic()
         try:
             status = await delivery
         except Exception:
-            log.exception("sending at once failed; the dispatcher will")
-            return
+            log.exception("sending the agreed words at once failed")
+            status = SKIPPED
         if status not in (PENDING, SKIPPED):
             self._last_sent[chat_id] = time.monotonic()
+        elif before is None:
+            self._last_sent.pop(chat_id, None)
+        else:
+            self._last_sent[chat_id] = before
 
     def _chat_busy(self, chat_id: int) -> bool:
         """Heard from us under `chat_spacing` ago (Telegram's ≈1 message a second per chat)."""

@@ -134,14 +134,23 @@ async def test_work_that_can_wait_steps_aside_until_the_words_in_flight_are_sent
 
 
 async def test_work_that_can_wait_is_not_starved_by_a_stream_of_taps() -> None:
+    """Overlapping taps are one busy spell: deferred work waits `patience` from its start, in
+    all — not `patience` at every step while taps keep coming."""
     urgent = Urgent(patience=0.1)
+    started = time.monotonic()
     with urgent.hold():
-        started = time.monotonic()
         await urgent.step_aside()
         assert 0.09 <= time.monotonic() - started < 1
-    started = time.monotonic()
+        with urgent.hold():  # another tap before the first is done
+            await urgent.step_aside()
+            await urgent.step_aside()
+        assert time.monotonic() - started < 0.2
     await urgent.step_aside()  # nothing urgent: no wait at all
-    assert time.monotonic() - started < 0.05
+    assert time.monotonic() - started < 0.2
+    with urgent.hold():  # a new spell: a new wait
+        before = time.monotonic()
+        await urgent.step_aside()
+        assert time.monotonic() - before >= 0.09
 
 
 async def test_words_take_the_budget_at_once_only_if_it_is_free_this_instant() -> None:

@@ -172,17 +172,24 @@ class Sender:
         self._in_flight += 1
         try:
             outcomes = await send()
-            if urgency is not None:  # sent: recording them can wait for other urgent work
+            sent_at = self._clock.now()
+            if urgency is not None:
                 urgency.release()
-                await urgency.urgent.step_aside()
-            await self._record(outcomes, statuses)
+                # Sent: their record can wait for other taps' words. A failure is recorded at
+                # once (a 429 pauses every call from then on).
+                if all(isinstance(result, Message) for _, result in outcomes):
+                    await urgency.urgent.step_aside()
+            await self._record(outcomes, statuses, sent_at)
         finally:
             self._in_flight -= 1
         await self._compact_journal()
         return statuses
 
     async def _record(
-        self, outcomes: list[tuple[Claimed, Message | TelegramError]], statuses: dict[int, str]
+        self,
+        outcomes: list[tuple[Claimed, Message | TelegramError]],
+        statuses: dict[int, str],
+        sent_at: datetime,
     ) -> None:
         sent: dict[int, Message] = {}
         claims: dict[int, Claimed] = {}
@@ -194,12 +201,11 @@ class Sender:
                 statuses[claimed.id] = status = await self._record_failure(claimed, result)
                 self._metrics.deliveries.labels("retry" if status == PENDING else status).inc()
         if sent:
-            await self._record_sent(sent)
+            await self._record_sent(sent, sent_at)
             statuses.update(dict.fromkeys(sent, SENT))
-            self._count_sent([claims[i] for i in sent])
+            self._count_sent([claims[i] for i in sent], sent_at)
 
-    def _count_sent(self, claimed: list[Claimed]) -> None:
-        now = self._clock.now()
+    def _count_sent(self, claimed: list[Claimed], now: datetime) -> None:
         for claim in claimed:
             self._metrics.deliveries.labels("sent").inc()
             if (now - claim.due_at).total_seconds() > LATE_AFTER:
@@ -417,8 +423,7 @@ class Sender:
             log.exception("could not draw %s; sending the words alone", spec.get("kind"))
             return None
 
-    async def _record_sent(self, sent: dict[int, Message]) -> None:
-        now = self._clock.now()
+    async def _record_sent(self, sent: dict[int, Message], now: datetime) -> None:
         table = table_of(Delivery)
         async with self._db.writing() as connection:
             await connection.execute(

@@ -129,6 +129,6 @@ async def enqueue(
     if buttons_for is not None and payload is not None:
         payload = {**payload, "buttons": buttons_for(row_id)}
         await session.execute(update(Delivery).where(Delivery.id == row_id).values(payload=payload))
-    if status == "pending":
+    if values["status"] == "pending":
         session.info[DUE_CHANGED] = True
     return int(row_id)
