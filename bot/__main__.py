@@ -45,7 +45,7 @@ async def _run(settings: Settings) -> None:
 
 def _settle_memory(_rt: object) -> None:
     """Everything made at start-up lives as long as the process: moved out of the collector's
-    reach, a full collection no longer walks it — one landing in a burst of taps cost ~40 ms
+    reach, a full collection no longer walks it — one landing in a burst of taps cost ~38 ms
     (docs/performance.md). Not in tests, which start many bots in one process."""
     gc.collect()
     gc.freeze()
