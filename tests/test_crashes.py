@@ -124,10 +124,11 @@ async def test_killed_again_and_again_mid_burst_every_checkin_arrives_once(
 
 
 def journaled(directory: Path) -> bool:
-    """Whether a process's delivery journal there says a request left."""
+    """Whether a delivery journal under `directory` says a request left (journals live beside
+    the SQLite file, or in data/journal with PostgreSQL)."""
     return any(
         line.startswith("+ ")
-        for path in (directory / "journal").glob("*.sent")
+        for path in directory.rglob("*.sent")
         for line in path.read_text().splitlines()
     )
 
