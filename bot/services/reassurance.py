@@ -117,8 +117,10 @@ async def request(
     notes = [n for n in (_pause_note(partner, person, now), note_for(partner, person, now)) if n]
     text = "\n\n".join([words, *notes])
     claimed = None if breathe_first else claim()
-    # As the delivery path would: in the requester's own quiet hours, without sound.
-    silent = quiet.in_window(now, person.quiet_start, person.quiet_end, person.timezone)
+    # Sent from here, as the delivery path would: in the requester's quiet hours, without sound.
+    silent = claimed is not None and quiet.in_window(
+        now, person.quiet_start, person.quiet_end, person.timezone
+    )
     words_id = await outbox.enqueue(
         session,
         key=f"words:{asked_id}",
@@ -128,7 +130,7 @@ async def request(
         couple_id=person.couple_id,
         due_at=now + balance.BREATHE_FIRST_WAIT if breathe_first else now,
         now=now,
-        silent=silent and claimed is not None,
+        silent=silent,
         claim=claimed,
     )
     assert words_id is not None  # its key names the request just made, so it is new
