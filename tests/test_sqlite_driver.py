@@ -3,13 +3,14 @@ counts, and their errors behave as through the stock adapter — on a real migra
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
 import pytest
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, make_url, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import Database
@@ -103,3 +104,67 @@ async def test_one_statement_is_one_trip_to_sqlites_thread(
         assert (await connection.execute(select(PEOPLE.c.id))).all() == []
         await connection.execute(insert(PEOPLE), [person(1)])
         assert trips == 2
+
+
+def _locked_for_writers(database_url: str) -> bool:
+    """Whether another process's writer would have to wait now (it gives up at once here)."""
+    other = sqlite3.connect(make_url(database_url).database or "", timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc):
+            raise
+        return True
+    else:
+        other.execute("ROLLBACK")
+        return False
+    finally:
+        other.close()
+
+
+async def test_begin_immediate_rides_with_the_first_statement_and_takes_the_write_lock(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transaction that starts by reading still holds the write lock from its first statement
+    (so it never fails upgrading later), and BEGIN costs no trip of its own."""
+    trips = 0
+    real = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal trips
+        trips += 1
+        return await real(self, fn, *args, **kwargs)
+
+    async with db.writing() as connection:  # opened (and its pragmas set) before counting
+        await connection.execute(select(PEOPLE.c.id))
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    async with db.writing() as connection:
+        assert not _locked_for_writers(db.url)  # nothing sent yet
+        assert (await connection.execute(select(PEOPLE.c.id))).all() == []
+        assert _locked_for_writers(db.url)
+        await connection.execute(insert(PEOPLE), [person(1)])
+    assert trips == 3  # two statements and the commit
+    assert not _locked_for_writers(db.url)
+
+
+async def test_a_transaction_without_statements_leaves_nothing_behind(db: Database) -> None:
+    async with db.writing():
+        pass
+    async with db.transaction():
+        pass
+    assert not _locked_for_writers(db.url)
+    async with db.writing() as connection:  # the next one begins and commits as usual
+        await connection.execute(insert(PEOPLE), [person(1)])
+        assert _locked_for_writers(db.url)
+    async with db.writing() as connection:
+        assert await connection.scalar(select(func.count()).select_from(PEOPLE)) == 1
+
+
+async def test_a_streamed_read_first_also_begins_the_transaction(db: Database) -> None:
+    """Server-side cursors (streaming) keep SQLAlchemy's own cursor; BEGIN still comes first."""
+    async with db.writing() as connection:
+        await connection.execute(insert(PEOPLE), [person(1), person(2)])
+    async with db.writing() as connection:
+        streamed = await connection.stream(select(PEOPLE.c.telegram_id).order_by(PEOPLE.c.id))
+        assert _locked_for_writers(db.url)
+        assert [row[0] async for row in streamed] == [1, 2]

@@ -58,7 +58,8 @@ def _install_sqlite_pragmas(engine: AsyncEngine, *, foreign_keys: bool) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # BEGIN IMMEDIATE, sent with the transaction's first statement (bot/db/sqlite_driver.py).
+        connection.connection.dbapi_connection.begin_immediately()  # type: ignore[union-attr]
 
 
 def create_engine(url: str, *, for_migrations: bool = False) -> AsyncEngine:

@@ -9,7 +9,10 @@ SQLAlchemy took 0.47 ms, 0.34 ms with one trip (aiosqlite alone: 0.12 ms), and a
 It reaches SQLAlchemy as the DBAPI module (create_engine's documented `module=`); the dialect,
 its SQL and its error handling are SQLAlchemy's own. Server-side cursors (not used here) keep
 the stock adapter. It extends SQLAlchemy 2.1's adapter classes and uses aiosqlite 0.22's worker
-queue, so pyproject.toml holds both to those minor versions."""
+queue, so pyproject.toml holds both to those minor versions.
+
+`BEGIN IMMEDIATE` (bot/db/engine.py) rides along with a transaction's first statement instead
+of taking a trip of its own: `begin_immediately()` only marks the connection."""
 
 from __future__ import annotations
 
@@ -30,11 +33,19 @@ from sqlalchemy.util import EMPTY_DICT
 Outcome = tuple[Any, list[Any], int, int | None]
 
 
-def _run(connection: aiosqlite.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
+BEGIN = "BEGIN IMMEDIATE"
+
+
+def _run(
+    connection: aiosqlite.Connection, operation: str, parameters: Any, many: bool, begin: bool
+) -> Outcome:
     """On SQLite's thread: the whole statement, its rows read before the cursor closes (an
-    INSERT … RETURNING's rowcount is only final once its rows are read)."""
+    INSERT … RETURNING's rowcount is only final once its rows are read) — after opening the
+    transaction, if `begin`."""
     cursor = connection._conn.cursor()
     try:
+        if begin:
+            cursor.execute(BEGIN)
         if many:
             cursor.executemany(operation, parameters)
         elif parameters is None:
@@ -95,11 +106,14 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
         raise sqlite3.NotSupportedError("SQLite takes no input sizes")
 
     async def _trip(self, operation: str, parameters: Any, many: bool) -> None:
-        async with self._adapt_connection._execute_mutex:
+        adapt: _Connection = self._adapt_connection  # type: ignore[assignment]
+        async with adapt._execute_mutex:
             connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
             trip: Callable[..., Awaitable[Outcome]] = connection._execute  # untyped upstream
+            # Cleared before the trip: had BEGIN failed, SQLAlchemy rolls back and starts over.
+            begin, adapt._begin_pending = adapt._begin_pending, False
             self._description, rows, self._rowcount, self._lastrowid = await trip(
-                _run, connection, operation, parameters, many
+                _run, connection, operation, parameters, many, begin
             )
             self._rows = collections.deque(rows)
 
@@ -111,8 +125,32 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class _Connection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("_begin_pending",)
     _cursor_cls = _Cursor  # type: ignore[assignment]  # (a subclass; mypy's view of upstream)
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._begin_pending = False
+
+    def begin_immediately(self) -> None:
+        """The transaction starts with the next statement, in the same trip."""
+        self._begin_pending = True
+
+    def cursor(self, server_side: bool = False) -> Any:
+        if server_side and self._begin_pending:
+            # The stock server-side cursor knows nothing of the mark: BEGIN takes its own trip.
+            self._begin_pending = False
+            super().cursor().execute(BEGIN)
+        return super().cursor(server_side)
+
+    def commit(self) -> None:
+        # A transaction that ran no statement never began: nothing to commit (the same below).
+        self._begin_pending = False
+        super().commit()
+
+    def rollback(self) -> None:
+        self._begin_pending = False
+        super().rollback()
 
 
 class _DBAPI(AsyncAdapt_aiosqlite_dbapi):
