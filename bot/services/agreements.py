@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +24,7 @@ SAFEWORD, BALANCE = "safeword", "balance"
 PROPOSED, AGREED = "proposed", "agreed"
 
 
-_AGREED_VALUE = select(Agreement.value).where(
+AGREED_VALUE = select(Agreement.value).where(
     Agreement.couple_id == bindparam("couple_id"),
     Agreement.kind == bindparam("kind"),
     Agreement.status == AGREED,
@@ -33,7 +34,11 @@ _AGREED_VALUE = select(Agreement.value).where(
 async def agreed_value(session: AsyncSession, couple_id: int | None, kind: str) -> str | None:
     if couple_id is None:
         return None
-    return await session.scalar(_AGREED_VALUE, {"couple_id": couple_id, "kind": kind})
+    return await session.scalar(AGREED_VALUE, agreed_params(couple_id, kind))
+
+
+def agreed_params(couple_id: int, kind: str) -> dict[str, Any]:
+    return {"couple_id": couple_id, "kind": kind}
 
 
 @dataclass(frozen=True)

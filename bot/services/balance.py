@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from bot.db.engine import DUE_CHANGED
 from bot.db.models import Delivery, Person, ReassuranceRequest
-from bot.services import agreements
 from bot.services.availability import parse_length
 
 # Words held for a breathing minute arrive by themselves after it, whatever is tapped.
@@ -68,9 +67,9 @@ _MADE = (
 )
 
 
-async def beyond(session: AsyncSession, person: Person, now: datetime) -> bool:
-    """Whether a request made now goes past the couple's agreed balance."""
-    value = await agreements.agreed_value(session, person.couple_id, agreements.BALANCE)
+async def beyond(session: AsyncSession, person: Person, now: datetime, value: str | None) -> bool:
+    """Whether a request made now goes past the couple's agreed balance, `value` (None: none
+    agreed; the caller reads it with its other facts, see bot/services/reassurance.py)."""
     if value is None:
         return False
     count, minutes = _split(value)

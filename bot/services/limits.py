@@ -5,6 +5,7 @@ the bot can't be turned into a way to flood them). Both answer kindly, with when
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,8 +17,9 @@ JOINS_PER_HOUR = 5
 RELAYS_PER_HOUR = 30
 
 
-# Asked on every relay and every tap: built once (see bot/services/people.py).
-_RELAYED = (
+# Asked on every relay and every tap: built once (see bot/services/people.py); a tap reads it
+# with its other facts (bot/services/reassurance.py).
+RELAYED = (
     select(func.count())
     .select_from(Delivery)
     .where(Delivery.sender_id == bindparam("sender_id"), Delivery.created_at > bindparam("since"))
@@ -39,11 +41,19 @@ def count_join(person: Person, now: datetime) -> None:
     person.join_attempts += 1
 
 
-async def relay_blocked(session: AsyncSession, person: Person, now: datetime) -> datetime | None:
+def relayed_params(person: Person, now: datetime) -> dict[str, Any]:
+    return {"sender_id": person.id, "since": now - WINDOW}
+
+
+async def relay_blocked(
+    session: AsyncSession, person: Person, now: datetime, relayed: int | None = None
+) -> datetime | None:
     """Until when this person's messages to their partner wait, if they've sent the hour's
-    share: the moment the oldest of the last RELAYS_PER_HOUR leaves the window."""
-    count = await session.scalar(_RELAYED, {"sender_id": person.id, "since": now - WINDOW})
-    if int(count or 0) < RELAYS_PER_HOUR:
+    share: the moment the oldest of the last RELAYS_PER_HOUR leaves the window. `relayed`: the
+    hour's count (RELAYED), if the caller has read it already."""
+    if relayed is None:
+        relayed = await session.scalar(RELAYED, relayed_params(person, now))
+    if int(relayed or 0) < RELAYS_PER_HOUR:
         return None
     since = now - WINDOW
     oldest = await session.scalar(

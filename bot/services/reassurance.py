@@ -16,7 +16,7 @@ from bot import callbacks, texts
 from bot.callbacks import Buttons
 from bot.db.base import table_of
 from bot.db.models import Delivery, Person, Phrase, ReassuranceRequest
-from bot.services import balance, limits, outbox, pause, quiet
+from bot.services import agreements, balance, limits, outbox, pause, quiet
 from bot.services.availability import note_for
 from bot.services.common import Refusal, Rejected, TooLong, clean_text
 from bot.services.people import await_reply, partner_of
@@ -56,6 +56,8 @@ _AGREED = select(Phrase, _LAST_PHRASE).where(
     Phrase.receiver_id == bindparam("person_id"),
     Phrase.status == AGREED,
 )
+# The balance the couple agreed, if any, and the messages relayed this hour: one statement.
+_WEIGHED = select(agreements.AGREED_VALUE.scalar_subquery(), limits.RELAYED.scalar_subquery())
 _REQUESTS = table_of(ReassuranceRequest)
 _ASK = insert(_REQUESTS).returning(_REQUESTS.c.id)  # a plain INSERT: cheaper than a flush
 
@@ -94,7 +96,14 @@ async def request(
     agreed = [row[0] for row in rows]
     last_id = rows[0][1] if rows else None
     phrase = choose(agreed, last_id, rng) if agreed else None
-    breathe_first = await balance.beyond(session, person, now)
+    agreed_balance, relayed = (
+        await session.execute(
+            _WEIGHED,
+            agreements.agreed_params(person.couple_id, agreements.BALANCE)
+            | limits.relayed_params(person, now),
+        )
+    ).one()
+    breathe_first = await balance.beyond(session, person, now, agreed_balance)
     asked_id = await session.scalar(
         _ASK,
         {
@@ -148,7 +157,7 @@ async def request(
         kind="reassure_asked",
         text=notice,
         # The words always come; past the relay limit the partner's notices come without sound.
-        silent=await limits.relay_blocked(session, person, now) is not None,
+        silent=await limits.relay_blocked(session, person, now, relayed) is not None,
         buttons=reply_buttons(asked_id),
         couple_id=person.couple_id,
         sender_id=person.id,
