@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, texts
@@ -19,7 +19,7 @@ from bot.db.models import Delivery, Person, Phrase, ReassuranceRequest
 from bot.services import agreements, balance, limits, outbox, pause, quiet
 from bot.services.availability import note_for
 from bot.services.common import Refusal, Rejected, TooLong, clean_text
-from bot.services.people import await_reply, partner_of
+from bot.services.people import await_reply
 from bot.services.phrases import AGREED
 from bot.services.schedule import wall_time
 
@@ -42,8 +42,10 @@ class Asked:
     sending: dict[str, Any] | None = None
 
 
-# A tap's statements, built once (see bot/services/people.py). The phrase sent last time rides
-# along with the agreed ones: one statement, not two.
+# A tap's statements, built once (see bot/services/people.py). Everything it reads comes in one
+# statement — each is a trip to the database and back, and 50 taps at once wait on each other's:
+# the partner, one row per agreed phrase (or one row without), the phrase sent last time, the
+# balance the couple agreed (if any) and the messages relayed this hour.
 _LAST_PHRASE = (
     select(ReassuranceRequest.phrase_id)
     .where(ReassuranceRequest.requester_id == bindparam("person_id"))
@@ -51,13 +53,25 @@ _LAST_PHRASE = (
     .limit(1)
     .scalar_subquery()
 )
-_AGREED = select(Phrase, _LAST_PHRASE).where(
-    Phrase.couple_id == bindparam("couple_id"),
-    Phrase.receiver_id == bindparam("person_id"),
-    Phrase.status == AGREED,
+_READ = (
+    select(
+        Person,
+        Phrase,
+        _LAST_PHRASE,
+        agreements.AGREED_VALUE.scalar_subquery(),
+        limits.RELAYED.scalar_subquery(),
+    )
+    .outerjoin(
+        Phrase,
+        and_(
+            Phrase.couple_id == Person.couple_id,
+            Phrase.receiver_id == bindparam("person_id"),
+            Phrase.status == AGREED,
+        ),
+    )
+    .where(Person.couple_id == bindparam("couple_id"), Person.id != bindparam("person_id"))
+    .order_by(Phrase.id)
 )
-# The balance the couple agreed, if any, and the messages relayed this hour: one statement.
-_WEIGHED = select(agreements.AGREED_VALUE.scalar_subquery(), limits.RELAYED.scalar_subquery())
 _REQUESTS = table_of(ReassuranceRequest)
 _ASK = insert(_REQUESTS).returning(_REQUESTS.c.id)  # a plain INSERT: cheaper than a flush
 
@@ -87,22 +101,21 @@ async def request(
 ) -> Asked | Refusal:
     """`claim`: asked for words due now, a claim on their row if the caller can send it the
     moment this transaction commits (else the row waits, pending, for the delivery path)."""
-    partner = await partner_of(session, person)
-    if partner is None or person.couple_id is None:
+    if person.couple_id is None:
         return Refusal.NOT_PAIRED
     rows = (
-        await session.execute(_AGREED, {"person_id": person.id, "couple_id": person.couple_id})
-    ).all()
-    agreed = [row[0] for row in rows]
-    last_id = rows[0][1] if rows else None
-    phrase = choose(agreed, last_id, rng) if agreed else None
-    agreed_balance, relayed = (
         await session.execute(
-            _WEIGHED,
-            agreements.agreed_params(person.couple_id, agreements.BALANCE)
+            _READ,
+            {"person_id": person.id}
+            | agreements.agreed_params(person.couple_id, agreements.BALANCE)
             | limits.relayed_params(person, now),
         )
-    ).one()
+    ).all()
+    if not rows:  # no partner
+        return Refusal.NOT_PAIRED
+    partner, _, last_id, agreed_balance, relayed = rows[0]
+    agreed = [row[1] for row in rows if row[1] is not None]
+    phrase = choose(agreed, last_id, rng) if agreed else None
     breathe_first = await balance.beyond(session, person, now, agreed_balance)
     asked_id = await session.scalar(
         _ASK,
