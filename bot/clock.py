@@ -15,3 +15,10 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+# For every one-off JobQueue job: APScheduler drops a job that starts more than a second late
+# (its default misfire_grace_time) — after the machine was suspended, or the process stalled
+# under load. The dispatcher plans its next look as one such job, and losing it would stop
+# every scheduled message until something else woke it. Late is better than never.
+RUN_HOWEVER_LATE = {"misfire_grace_time": None}

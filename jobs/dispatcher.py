@@ -21,7 +21,7 @@ from apscheduler.jobstores.base import JobLookupError
 from sqlalchemy import func, select, update
 from telegram.ext import ContextTypes, Job, JobQueue
 
-from bot.clock import Clock
+from bot.clock import RUN_HOWEVER_LATE, Clock
 from bot.db import Database
 from bot.db.models import Delivery
 from bot.delivery.limiter import ResilientRateLimiter
@@ -128,7 +128,9 @@ class Dispatcher:
         self._cancel_planned()
         delay = max((at - now).total_seconds(), 0.0)
         self._job_at = at
-        self._job = self._jobs.run_once(self._run, when=delay, name="dispatch")
+        self._job = self._jobs.run_once(
+            self._run, when=delay, name="dispatch", job_kwargs=RUN_HOWEVER_LATE
+        )
 
     async def _run(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
         self._job = None

@@ -4,6 +4,7 @@ Telegram certainly did not send them, and never resent when it might have."""
 from __future__ import annotations
 
 import itertools
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -157,3 +158,20 @@ async def test_sent_rows_keep_no_message_text(steady: Steady) -> None:
     assert row is not None
     assert row.payload is None
     assert row.message_id is not None
+
+
+async def test_a_stall_just_as_a_message_falls_due_delays_it_but_does_not_lose_it(
+    steady: Steady,
+) -> None:
+    """The process stalls (the machine suspended, swapped out, a long pause) just as the
+    dispatcher's look falls due. APScheduler drops a job more than a second late unless told
+    otherwise; the look must happen late, not never."""
+    _, sam = await pair(steady)
+    sam.mark_read()
+    await queue(steady, "Sam", "at ten", key="t1", after=timedelta(hours=1))
+    await steady.settle()
+    steady.clock.set(steady.clock.now() + timedelta(hours=1))
+    steady.rt.wake_dispatcher()
+    time.sleep(1.5)  # noqa: ASYNC251 — the stall itself: nothing else runs meanwhile
+    await sam.expect("at ten")
+    assert await statuses(steady) == {"t1": "sent"}

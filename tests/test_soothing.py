@@ -4,6 +4,7 @@ gentle check at the end; /ground walks the 5-4-3-2-1 exercise one tap at a time.
 from __future__ import annotations
 
 import asyncio
+import time
 
 from bot import callbacks, texts
 from bot.services import soothing
@@ -95,3 +96,19 @@ async def test_grounding_is_one_step_per_tap(steady: Steady) -> None:
     await alex.press(texts.STEADIER_YES, step)
     await steady.settle()
     assert step.shown == texts.STEADIER_GLAD
+
+
+async def test_a_stalled_breathing_run_still_finishes(steady: Steady) -> None:
+    """The process stalls past a step's moment (suspended, swapped out): the step comes late
+    rather than never, so the run still ends and asks — APScheduler drops jobs more than a
+    second late unless told otherwise."""
+    steady.rt.settings.breathe_seconds = 0.5
+    alex = steady.user("Alex")
+    await alex.start()
+    await alex.send("/breathe")
+    breathing = await alex.expect(texts.BREATHE_START)
+    await asyncio.sleep(0.25)  # the first step is planned, due in a quarter of a second
+    time.sleep(2)  # noqa: ASYNC251 — the stall itself: nothing runs meanwhile
+    steady.rt.settings.breathe_seconds = 0.05  # the rest of the run, quickly
+    await wait_until(breathing, texts.BREATHE_DONE, alex, timeout=15)
+    assert breathing.buttons == [texts.STEADIER_YES, texts.STEADIER_NOT_YET]

@@ -17,6 +17,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks, keyboards, texts
 from bot.callbacks import Callback
+from bot.clock import RUN_HOWEVER_LATE
 from bot.db.models import Person
 from bot.handlers.common import Reply, answer, edit_pressed, send
 from bot.runtime import Runtime, runtime
@@ -77,7 +78,11 @@ async def start_breathing(
 def _next_step(context: ContextTypes.DEFAULT_TYPE, run: Run, rt: Runtime) -> None:
     assert context.job_queue is not None
     context.job_queue.run_once(
-        _step, when=rt.settings.breathe_seconds, data=run, name=f"breathe:{run.id}"
+        _step,
+        when=rt.settings.breathe_seconds,
+        data=run,
+        name=f"breathe:{run.id}",
+        job_kwargs=RUN_HOWEVER_LATE,  # a stalled breathing run still ends, and releases words
     )
 
 
