@@ -73,10 +73,13 @@ async def touch(
         )
         person = await find(session, telegram_id)
     assert person is not None
-    # Assigning an unchanged value writes nothing; seen_at is refreshed at most hourly, so most
-    # updates do not write (or lock) the person's row at all.
-    person.first_name = name
-    person.chat_id = chat_id
+    # Only what changed is assigned: any assignment, even of the same value, makes the commit
+    # run a flush. seen_at is refreshed at most hourly, so most updates do not write (or lock)
+    # the person's row at all.
+    if person.first_name != name:
+        person.first_name = name
+    if person.chat_id != chat_id:
+        person.chat_id = chat_id
     if now - person.seen_at >= SEEN_EVERY:
         person.seen_at = now
     if is_command:
@@ -122,6 +125,8 @@ def cancel_awaiting(person: Person, kind: str | None, ref: int) -> bool:
 
 
 def clear_awaiting(person: Person) -> bool:
+    if person.awaiting is None and person.awaiting_ref is None and person.awaiting_until is None:
+        return False  # nothing armed: nothing assigned (see touch)
     had = person.awaiting is not None
     person.awaiting = None
     person.awaiting_ref = None
