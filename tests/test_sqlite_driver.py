@@ -87,23 +87,35 @@ async def test_a_failed_statement_rolls_its_transaction_back_and_the_connection_
     assert count == 1  # person 2 went with the failed transaction
 
 
-async def test_one_statement_is_one_trip_to_sqlites_thread(
-    db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
+class Trips:
+    """Trips to SQLite's thread, counted once `start()` is called."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        self._monkeypatch = monkeypatch
+
+    def start(self) -> None:
+        real = aiosqlite.Connection._execute
+
+        async def counted(conn: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return await real(conn, fn, *args, **kwargs)
+
+        self._monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> Trips:
+    return Trips(monkeypatch)
+
+
+async def test_one_statement_is_one_trip_to_sqlites_thread(db: Database, trips: Trips) -> None:
     """The reason the module exists: the stock adapter makes four trips a statement."""
-    trips = 0
-    real = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        nonlocal trips
-        trips += 1
-        return await real(self, fn, *args, **kwargs)
-
     async with db.writing() as connection:
-        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+        trips.start()
         assert (await connection.execute(select(PEOPLE.c.id))).all() == []
         await connection.execute(insert(PEOPLE), [person(1)])
-        assert trips == 2
+        assert trips.count == 2
 
 
 def _locked_for_writers(database_url: str) -> bool:
@@ -123,27 +135,19 @@ def _locked_for_writers(database_url: str) -> bool:
 
 
 async def test_begin_immediate_rides_with_the_first_statement_and_takes_the_write_lock(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    db: Database, trips: Trips
 ) -> None:
     """A transaction that starts by reading still holds the write lock from its first statement
     (so it never fails upgrading later), and BEGIN costs no trip of its own."""
-    trips = 0
-    real = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        nonlocal trips
-        trips += 1
-        return await real(self, fn, *args, **kwargs)
-
     async with db.writing() as connection:  # opened (and its pragmas set) before counting
         await connection.execute(select(PEOPLE.c.id))
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    trips.start()
     async with db.writing() as connection:
         assert not _locked_for_writers(db.url)  # nothing sent yet
         assert (await connection.execute(select(PEOPLE.c.id))).all() == []
         assert _locked_for_writers(db.url)
         await connection.execute(insert(PEOPLE), [person(1)])
-    assert trips == 3  # two statements and the commit
+    assert trips.count == 3  # two statements and the commit
     assert not _locked_for_writers(db.url)
 
 

@@ -87,14 +87,15 @@ async def touch(
     return person
 
 
-# Every update reads its person, every tap their partner: built once, as statements with
-# parameters (SQLAlchemy then skips building and keying them anew each time; bench/relay.py).
+# Every update reads its person, every tap their partner (with more: bot/services/reassurance.py):
+# built once, as statements with parameters (SQLAlchemy then skips building and keying them anew
+# each time; bench/relay.py).
 _FIND = (
     select(Person)
     .where(Person.telegram_id == bindparam("telegram_id"))
     .execution_options(populate_existing=True)
 )
-_PARTNER = select(Person).where(
+PARTNER = select(Person).where(
     Person.couple_id == bindparam("couple_id"), Person.id != bindparam("person_id")
 )
 
@@ -108,7 +109,7 @@ async def find(session: AsyncSession, telegram_id: int) -> Person | None:
 async def partner_of(session: AsyncSession, person: Person) -> Person | None:
     if person.couple_id is None:
         return None
-    return await session.scalar(_PARTNER, {"couple_id": person.couple_id, "person_id": person.id})
+    return await session.scalar(PARTNER, {"couple_id": person.couple_id, "person_id": person.id})
 
 
 def await_reply(person: Person, kind: str, ref: int | None, now: datetime) -> None:

@@ -19,7 +19,7 @@ from bot.db.models import Delivery, Person, Phrase, ReassuranceRequest
 from bot.services import agreements, balance, limits, outbox, pause, quiet
 from bot.services.availability import note_for
 from bot.services.common import Refusal, Rejected, TooLong, clean_text
-from bot.services.people import await_reply
+from bot.services.people import PARTNER, await_reply
 from bot.services.phrases import AGREED
 from bot.services.schedule import wall_time
 
@@ -54,8 +54,7 @@ _LAST_PHRASE = (
     .scalar_subquery()
 )
 _READ = (
-    select(
-        Person,
+    PARTNER.add_columns(
         Phrase,
         _LAST_PHRASE,
         agreements.AGREED_VALUE.scalar_subquery(),
@@ -69,7 +68,6 @@ _READ = (
             Phrase.status == AGREED,
         ),
     )
-    .where(Person.couple_id == bindparam("couple_id"), Person.id != bindparam("person_id"))
     .order_by(Phrase.id)
 )
 _REQUESTS = table_of(ReassuranceRequest)
