@@ -7,10 +7,12 @@ one upgrades from reading to writing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
@@ -28,6 +30,7 @@ from bot.lanes import Lanes
 
 BUSY_TIMEOUT_MS = 30_000
 POSTGRES_TURNS = 6  # transactions in flight at once per process (see Database)
+TOGETHER_AT_MOST = 50  # units of work sharing one transaction (see Database.together)
 # Set in `session.info` by whatever changes what is due (an outbox row, a ritual slot), so the
 # dispatcher is woken as soon as the transaction commits — not before (it would find nothing)
 # and not on a timer.
@@ -116,9 +119,30 @@ class Turns:
             self._free += 1
 
 
+T = TypeVar("T")
+Work = Callable[[AsyncSession], Awaitable[T]]
+
+
+@dataclass(frozen=True)
+class _Asked:
+    work: Work[Any]
+    done: asyncio.Future[Any]
+
+
+def _settle(done: asyncio.Future[Any], result: Any = None, error: Exception | None = None) -> None:
+    if done.done():  # its caller gave up
+        return
+    if error is None:
+        done.set_result(result)
+    else:
+        done.set_exception(error)
+
+
 class Database:
     """One engine and a session factory. `transaction()` is the unit of work: a handler opens one,
-    calls a service inside it, and it commits on exit — never held open across a Telegram call."""
+    calls a service inside it, and it commits on exit — never held open across a Telegram call.
+    `together()` is the same for work that comes in bursts (the 💛 tap): it may share its
+    transaction with others asked at the same moment."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -132,6 +156,9 @@ class Database:
         # all finish near the end of the burst; a few at a time, in order, finish one after
         # another (bench/relay.py: p50 1,102 → 367 ms, p99 1,560 → 707 ms).
         self._turns = Turns() if is_sqlite(url) else Turns(POSTGRES_TURNS)
+        self._gathered: list[_Asked] = []  # asked together(), not yet taken into a transaction
+        self._leader: asyncio.Task[None] | None = None  # waiting for a turn for them
+        self._leading: set[asyncio.Task[None]] = set()  # kept, so no leader is collected
 
     @property
     def dialect(self) -> str:
@@ -142,8 +169,75 @@ class Database:
         async with self.sessions() as session:
             async with self._turns.turn(), session.begin():
                 yield session
-            if session.info.pop(DUE_CHANGED, False) and self.after_due_change:
-                self.after_due_change()
+            self._committed(session)
+
+    def _committed(self, session: AsyncSession) -> None:
+        if session.info.pop(DUE_CHANGED, False) and self.after_due_change:
+            self.after_due_change()
+
+    async def together(self, work: Work[T]) -> T:
+        """`work`'s result, from a transaction it may share. What is asked while this process's
+        transactions wait for the writer commits as one, in the order asked, when the turn
+        comes: 50 taps arriving at once become a few commits instead of 50, each with its
+        session, its connection and its turn (bench/relay.py). If the shared transaction fails,
+        each work runs again in one of its own, so one that fails fails alone, and nothing of
+        it is kept. A caller that gives up before its turn is left out; after it, its work may
+        be committed all the same, like a transaction whose commit was under way."""
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._gathered.append(_Asked(work, done))
+        if self._leader is None:
+            self._follow_on()
+        return await done
+
+    def _follow_on(self) -> None:
+        self._leader = asyncio.create_task(self._lead())
+        self._leading.add(self._leader)
+        self._leader.add_done_callback(self._leading.discard)
+
+    async def _lead(self) -> None:
+        batch: list[_Asked] = []
+        try:
+            async with self._turns.turn():
+                batch = [a for a in self._gathered[:TOGETHER_AT_MOST] if not a.done.done()]
+                del self._gathered[:TOGETHER_AT_MOST]
+                # What is asked from now on waits for the next turn, as does any overflow.
+                self._leader = None
+                if self._gathered:
+                    self._follow_on()
+                await self._run_together(batch)
+        finally:
+            # Only if this task was cancelled (the process is stopping): no caller waits forever.
+            if self._leader is asyncio.current_task():
+                self._leader = None
+                batch, self._gathered = self._gathered, []
+            for asked in batch:
+                asked.done.cancel()
+
+    async def _run_together(self, batch: list[_Asked]) -> None:
+        try:
+            results = await self._commit(batch)
+        except Exception as error:
+            if len(batch) == 1:
+                _settle(batch[0].done, error=error)
+                return
+            for asked in batch:  # which one failed? each on its own: only that one does
+                try:
+                    (result,) = await self._commit([asked])
+                except Exception as alone:
+                    _settle(asked.done, error=alone)
+                else:
+                    _settle(asked.done, result)
+            return
+        for asked, result in zip(batch, results, strict=True):
+            _settle(asked.done, result)
+
+    async def _commit(self, batch: list[_Asked]) -> list[Any]:
+        """One transaction for the batch; the caller holds the turn."""
+        async with self.sessions() as session:
+            async with session.begin():
+                results = [await asked.work(session) for asked in batch]
+            self._committed(session)
+        return results
 
     @asynccontextmanager
     async def writing(self, first: bool = False) -> AsyncIterator[AsyncConnection]:

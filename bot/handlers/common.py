@@ -35,21 +35,28 @@ async def unit_of_work(
     rt: Runtime, update: Update, *, is_command: bool = False
 ) -> AsyncIterator[tuple[AsyncSession, Person]]:
     """One transaction for one update, with the person behind it already loaded."""
+    async with rt.db.transaction() as session:
+        yield session, await arrive(rt, session, update, is_command=is_command)
+
+
+async def arrive(
+    rt: Runtime, session: AsyncSession, update: Update, *, is_command: bool = False
+) -> Person:
+    """The person behind an update, created on first contact and kept current."""
     user, chat = update.effective_user, update.effective_chat
     assert user is not None
     assert chat is not None
-    async with rt.db.transaction() as session:
-        person = await people.touch(
-            session,
-            telegram_id=user.id,
-            chat_id=chat.id,
-            first_name=user.first_name,
-            now=rt.clock.now(),
-            is_command=is_command,
-        )
-        if person.unreachable_since is not None:  # they are here, so Telegram reaches them again
-            await reach.reachable(session, person, rt.clock.now())
-        yield session, person
+    person = await people.touch(
+        session,
+        telegram_id=user.id,
+        chat_id=chat.id,
+        first_name=user.first_name,
+        now=rt.clock.now(),
+        is_command=is_command,
+    )
+    if person.unreachable_since is not None:  # they are here, so Telegram reaches them again
+        await reach.reachable(session, person, rt.clock.now())
+    return person
 
 
 async def send(update: Update, reply: Reply | str) -> None:

@@ -10,30 +10,43 @@ from bot import keyboards, texts
 from bot.callbacks import Callback
 from bot.db.models import Person
 from bot.handlers.balance import breathe_first
-from bot.handlers.common import Reply, answer, edit_pressed, rejection, send, unit_of_work
+from bot.handlers.common import (
+    Reply,
+    answer,
+    arrive,
+    edit_pressed,
+    rejection,
+    send,
+    unit_of_work,
+)
 from bot.runtime import Runtime, runtime
 from bot.services import reassurance
 from bot.services.common import Refusal
 from bot.services.outbox import Claim
-from bot.services.reassurance import Replied
+from bot.services.reassurance import Asked, Replied
 
 
 async def reassure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The words (or a gentle note that there are none yet) go out through the outbox at once —
     sent from here, not waiting for the dispatcher's next look — with the partner's notice.
     Their row is claimed as it is written when it can go at once; until they are sent, other
-    work steps aside (bot/lanes.py: Urgent)."""
+    work steps aside (bot/lanes.py: Urgent). Taps that arrive together share a transaction
+    (Database.together): a burst of them is a few commits, not one each."""
     rt = runtime(context)
     dispatcher = rt.dispatcher
     now = rt.clock.now()
+
+    async def tap(session: AsyncSession) -> tuple[int, Asked | Refusal]:
+        person = await arrive(rt, session, update, is_command=True)
+        chat_id = person.chat_id
+
+        def claim() -> Claim | None:
+            return dispatcher.claim_now(chat_id) if dispatcher else None
+
+        return chat_id, await reassurance.request(session, person, now, rt.rng, claim)
+
     with rt.urgent.hold() as urgency:
-        async with unit_of_work(rt, update, is_command=True) as (session, person):
-            chat_id = person.chat_id
-
-            def claim() -> Claim | None:
-                return dispatcher.claim_now(chat_id) if dispatcher else None
-
-            result = await reassurance.request(session, person, now, rt.rng, claim)
+        chat_id, result = await rt.db.together(tap)
         if isinstance(result, Refusal):
             await send(update, Reply(texts.NOT_PAIRED, keyboards.no_keyboard()))
         elif result.held:
