@@ -8,6 +8,7 @@ one upgrades from reading to writing."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from sqlalchemy.pool import NullPool
 
 from bot.db import sqlite_driver
 from bot.lanes import Lanes
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000
 POSTGRES_TURNS = 6  # transactions in flight at once per process (see Database)
@@ -129,6 +132,14 @@ class _Asked:
     done: asyncio.Future[Any]
 
 
+class _WorkFailed(Exception):
+    """A work of a shared transaction raised (before the commit): the others may be innocent."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
+
+
 def _settle(done: asyncio.Future[Any], result: Any = None, error: Exception | None = None) -> None:
     if done.done():  # its caller gave up
         return
@@ -190,53 +201,78 @@ class Database:
         return await done
 
     def _follow_on(self) -> None:
-        self._leader = asyncio.create_task(self._lead())
-        self._leading.add(self._leader)
-        self._leader.add_done_callback(self._leading.discard)
+        leader = asyncio.create_task(self._lead())
+        self._leader = leader
+        self._leading.add(leader)
+        leader.add_done_callback(self._led)
+
+    def _led(self, leader: asyncio.Task[None]) -> None:
+        self._leading.discard(leader)
+        if self._leader is leader:
+            # Cancelled before its turn (the process is stopping), perhaps before it started at
+            # all: no caller waits forever, and what is asked later gets a leader of its own.
+            self._leader = None
+            gathered, self._gathered = self._gathered, []
+            for asked in gathered:
+                asked.done.cancel()
 
     async def _lead(self) -> None:
         batch: list[_Asked] = []
         try:
             async with self._turns.turn():
-                batch = [a for a in self._gathered[:TOGETHER_AT_MOST] if not a.done.done()]
-                del self._gathered[:TOGETHER_AT_MOST]
+                while self._gathered and len(batch) < TOGETHER_AT_MOST:
+                    asked = self._gathered.pop(0)
+                    if not asked.done.done():  # its caller has not given up
+                        batch.append(asked)
                 # What is asked from now on waits for the next turn, as does any overflow.
                 self._leader = None
                 if self._gathered:
                     self._follow_on()
                 await self._run_together(batch)
         finally:
-            # Only if this task was cancelled (the process is stopping): no caller waits forever.
-            if self._leader is asyncio.current_task():
-                self._leader = None
-                batch, self._gathered = self._gathered, []
-            for asked in batch:
+            for asked in batch:  # unsettled only if this task was cancelled meanwhile
                 asked.done.cancel()
 
     async def _run_together(self, batch: list[_Asked]) -> None:
         try:
             results = await self._commit(batch)
-        except Exception as error:
+        except _WorkFailed as failed:
             if len(batch) == 1:
-                _settle(batch[0].done, error=error)
+                _settle(batch[0].done, error=failed.error)
                 return
             for asked in batch:  # which one failed? each on its own: only that one does
                 try:
                     (result,) = await self._commit([asked])
-                except Exception as alone:
-                    _settle(asked.done, error=alone)
+                except _WorkFailed as alone:
+                    _settle(asked.done, error=alone.error)
+                except Exception as error:
+                    _settle(asked.done, error=error)
                 else:
                     _settle(asked.done, result)
-            return
-        for asked, result in zip(batch, results, strict=True):
-            _settle(asked.done, result)
+        except Exception as error:
+            # The commit itself failed. It may have been applied all the same (a connection lost
+            # before the answer), so nothing is run again: each caller hears of it instead.
+            for asked in batch:
+                _settle(asked.done, error=error)
+        else:
+            for asked, result in zip(batch, results, strict=True):
+                _settle(asked.done, result)
 
     async def _commit(self, batch: list[_Asked]) -> list[Any]:
-        """One transaction for the batch; the caller holds the turn."""
+        """One transaction for the batch; the caller holds the turn. A work that raises comes
+        out as _WorkFailed, with nothing of the batch kept."""
         async with self.sessions() as session:
-            async with session.begin():
+            transaction = await session.begin()
+            try:
                 results = [await asked.work(session) for asked in batch]
+            except Exception as error:
+                await transaction.rollback()
+                raise _WorkFailed(error) from error
+            await transaction.commit()  # (if cancelled instead, closing the session rolls back)
+        try:
             self._committed(session)
+        except Exception:  # the work is committed whatever happens here: its caller gets it
+            log.exception("waking the dispatcher after a shared transaction failed")
         return results
 
     @asynccontextmanager
