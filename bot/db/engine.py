@@ -190,10 +190,12 @@ class Database:
         """`work`'s result, from a transaction it may share. What is asked while this process's
         transactions wait for the writer commits as one, in the order asked, when the turn
         comes: 50 taps arriving at once become a few commits instead of 50, each with its
-        session, its connection and its turn (bench/relay.py). If the shared transaction fails,
-        each work runs again in one of its own, so one that fails fails alone, and nothing of
-        it is kept. A caller that gives up before its turn is left out; after it, its work may
-        be committed all the same, like a transaction whose commit was under way."""
+        session, its connection and its turn (bench/relay.py). If a work raises, the batch is
+        rolled back and each runs again in a transaction of its own, so one that fails fails
+        alone and nothing of it is kept; if the commit itself fails (it may have been applied
+        all the same), nothing runs again and each caller gets the error. A caller that gives
+        up before its turn is left out; after it, its work may be committed all the same, like
+        a transaction whose commit was under way."""
         done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._gathered.append(_Asked(work, done))
         if self._leader is None:
