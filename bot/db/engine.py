@@ -236,29 +236,31 @@ class Database:
                 asked.done.cancel()
 
     async def _run_together(self, batch: list[_Asked]) -> None:
+        outcomes: list[tuple[Any, Exception | None]]
         try:
-            results = await self._commit(batch)
+            outcomes = [(result, None) for result in await self._commit(batch)]
         except _WorkFailed as failed:
             if len(batch) == 1:
-                _settle(batch[0].done, error=failed.error)
+                outcomes = [(None, failed.error)]
+            else:  # which one failed? each on its own, answered as it ends: only that one does
+                for asked in batch:
+                    _settle(asked.done, *await self._alone(asked))
                 return
-            for asked in batch:  # which one failed? each on its own: only that one does
-                try:
-                    (result,) = await self._commit([asked])
-                except _WorkFailed as alone:
-                    _settle(asked.done, error=alone.error)
-                except Exception as error:
-                    _settle(asked.done, error=error)
-                else:
-                    _settle(asked.done, result)
-        except Exception as error:
+        except Exception as failure:
             # The commit itself failed. It may have been applied all the same (a connection lost
             # before the answer), so nothing is run again: each caller hears of it instead.
-            for asked in batch:
-                _settle(asked.done, error=error)
-        else:
-            for asked, result in zip(batch, results, strict=True):
-                _settle(asked.done, result)
+            outcomes = [(None, failure)] * len(batch)
+        for asked, (result, error) in zip(batch, outcomes, strict=True):
+            _settle(asked.done, result, error)
+
+    async def _alone(self, asked: _Asked) -> tuple[Any, Exception | None]:
+        try:
+            (result,) = await self._commit([asked])
+        except _WorkFailed as failed:
+            return None, failed.error
+        except Exception as error:
+            return None, error
+        return result, None
 
     async def _commit(self, batch: list[_Asked]) -> list[Any]:
         """One transaction for the batch; the caller holds the turn. A work that raises comes

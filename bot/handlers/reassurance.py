@@ -35,18 +35,18 @@ async def reassure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = runtime(context)
     dispatcher = rt.dispatcher
     now = rt.clock.now()
+    assert update.effective_chat is not None
+    chat_id = update.effective_chat.id  # the person's chat, as arrive() keeps it
 
-    async def tap(session: AsyncSession) -> tuple[int, Asked | Refusal]:
+    def claim() -> Claim | None:
+        return dispatcher.claim_now(chat_id) if dispatcher else None
+
+    async def tap(session: AsyncSession) -> Asked | Refusal:
         person = await arrive(rt, session, update, is_command=True)
-        chat_id = person.chat_id
-
-        def claim() -> Claim | None:
-            return dispatcher.claim_now(chat_id) if dispatcher else None
-
-        return chat_id, await reassurance.request(session, person, now, rt.rng, claim)
+        return await reassurance.request(session, person, now, rt.rng, claim)
 
     with rt.urgent.hold() as urgency:
-        chat_id, result = await rt.db.together(tap)
+        result = await rt.db.together(tap)
         if isinstance(result, Refusal):
             await send(update, Reply(texts.NOT_PAIRED, keyboards.no_keyboard()))
         elif result.held:
