@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import signal
 import sys
 from datetime import UTC, datetime
@@ -40,15 +39,7 @@ async def _run(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await serve(settings, stop=stop, on_ready=_settle_memory)
-
-
-def _settle_memory(_rt: object) -> None:
-    """Everything made at start-up lives as long as the process: moved out of the collector's
-    reach, a full collection no longer walks it — one landing in a burst of taps cost ~38 ms
-    (docs/performance.md). Not in tests, which start many bots in one process."""
-    gc.collect()
-    gc.freeze()
+    await serve(settings, stop=stop)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import functools
 import logging
-import sys
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -26,7 +25,6 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
-    ContextTypes,
     ExtBot,
     TypeHandler,
     Updater,
@@ -39,15 +37,15 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database, migrate, rotate
 from bot.db.models import Person
-from bot.delivery.budget import BEAT, SharedBudget
 from bot.delivery.journal import Journal, JournalTransport
-from bot.delivery.limiter import ResilientRateLimiter
+from bot.delivery.limiter import RateLimiter
 from bot.delivery.sender import Sender
-from bot.runtime import RUNTIME_KEY, Runtime, runtime
+from bot.runtime import RUNTIME_KEY, Runtime
 from bot.services import insights, rituals
 from bot.updates import PerPersonUpdateProcessor
 from jobs.dispatcher import CONCURRENCY as DELIVERY_LANES
 from jobs.dispatcher import Dispatcher
+from jobs.leader import Leadership
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +70,7 @@ class StartupError(Exception):
 
 
 def build_application(settings: Settings, token: str, rt: Runtime) -> App:
-    limiter = ResilientRateLimiter(overall_max_rate=settings.telegram_rate_limit)
+    limiter = RateLimiter(settings.telegram_rate_limit)
     app = (
         ApplicationBuilder()
         .token(token)
@@ -100,7 +98,7 @@ def build_application(settings: Settings, token: str, rt: Runtime) -> App:
     rt.journal = Journal(settings.journal_dir, rt.node)  # opened in serve(), after getMe
     pool = DELIVERY_LANES + 1
     transport = JournalTransport(rt.journal, limits=httpx.Limits(max_connections=pool))
-    delivery_bot: ExtBot[Any] = ExtBot(
+    delivery_bot = ExtBot(
         token,
         base_url=settings.telegram_api_base_url,
         base_file_url=settings.telegram_api_file_url,
@@ -117,19 +115,16 @@ def build_application(settings: Settings, token: str, rt: Runtime) -> App:
     rt.delivery_bot = delivery_bot
     sender = Sender(delivery_bot, rt.db, rt.clock, rt.node, limiter, rt.journal, rt.metrics)
     sender.renderers["insights"] = functools.partial(_draw_insights, rt)
-    rt.budget = SharedBudget(rt.db, limiter, settings.telegram_rate_limit, rt.node, rt.clock)
-    rt.dispatcher = Dispatcher(
-        rt.db, sender, limiter, rt.clock, app.job_queue, metrics=rt.metrics, urgent=rt.urgent
-    )
+    dispatcher = Dispatcher(rt.db, sender, limiter, rt.clock, app.job_queue, metrics=rt.metrics)
+    rt.dispatcher = dispatcher
     rt.db.after_due_change = rt.wake_dispatcher
+    rt.leadership = Leadership(
+        settings.database_url,
+        on_elected=dispatcher.start,
+        on_deposed=dispatcher.stop,
+        on_due=rt.wake_dispatcher,
+    )
     return app
-
-
-async def _beat(context: ContextTypes.DEFAULT_TYPE) -> None:
-    try:
-        await runtime(context).budget.beat()
-    except (SQLAlchemyError, OSError) as exc:  # the next beat tries again
-        log.warning("could not renew this process's share of the rate budget: %s", exc)
 
 
 async def _count_update(rt: Runtime, update: object, _context: object) -> None:
@@ -146,6 +141,9 @@ def _serve_metrics(rt: Runtime) -> HTTPServer | None:
             return bool(await session.scalar(text("SELECT 1")) == 1)
 
     async def dispatcher() -> bool:
+        """Sending scheduled work, or standing by to take it over."""
+        if not rt.leadership.leading:
+            return rt.leadership.standing
         return rt.dispatcher is not None and rt.dispatcher.alive
 
     try:
@@ -200,12 +198,6 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-# aiosqlite runs SQLite in a thread; each result is handed back to the event loop under the GIL.
-# With Python's default 5 ms switch interval a busy loop makes every hand-back wait; 0.5 ms keeps
-# database round trips short without measurable cost elsewhere (bench/throughput.py).
-GIL_SWITCH_INTERVAL = 0.0005
-
-
 async def serve(
     settings: Settings,
     *,
@@ -220,7 +212,6 @@ async def serve(
     token = settings.require_token()
     settings.require_webhook_secret()
     settings.configure_encryption()
-    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     db = Database(settings.database_url)
     rt = Runtime(settings=settings, db=db, clock=clock or SystemClock())
     app = build_application(settings, token, rt)
@@ -251,11 +242,7 @@ async def serve(
             )
         await app.start()
         started = True
-        assert rt.dispatcher is not None and app.job_queue is not None
-        if await rt.budget.beat() > 1:
-            await asyncio.sleep(BEAT.total_seconds())  # the others make room first
-        app.job_queue.run_repeating(_beat, interval=BEAT, first=BEAT, name="budget")
-        rt.dispatcher.start()
+        rt.leadership.start()
         upkeep = asyncio.create_task(_upkeep(rt))
         log.info("Steady is running as @%s", rt.bot_username)
         if on_ready is not None:
@@ -272,14 +259,12 @@ async def serve(
             upkeep.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await upkeep
+        await rt.leadership.stop()
         if rt.dispatcher is not None:
             rt.dispatcher.stop()
         if app.running:
             await app.stop()
         await app.shutdown()
-        if started:
-            with contextlib.suppress(SQLAlchemyError, OSError):
-                await rt.budget.leave()
         await rt.delivery_bot.shutdown()
         rt.journal.close()
         await db.dispose()

@@ -7,22 +7,22 @@ import random
 import socket
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from telegram.ext import ContextTypes
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
-from bot.lanes import Urgent
 from bot.metrics import Metrics
 
 if TYPE_CHECKING:
     from telegram.ext import ExtBot
 
-    from bot.delivery.budget import SharedBudget
     from bot.delivery.journal import Journal
+    from bot.delivery.limiter import Prepaid
     from jobs.dispatcher import Dispatcher
+    from jobs.leader import Leadership
 
 RUNTIME_KEY = "steady.runtime"
 
@@ -41,11 +41,10 @@ class Runtime:
     rng: random.Random = field(default_factory=random.Random)
     bot_username: str = ""
     dispatcher: Dispatcher | None = None
-    delivery_bot: ExtBot[Any] = field(init=False)
+    delivery_bot: ExtBot[Prepaid] = field(init=False)
     journal: Journal = field(init=False)
-    budget: SharedBudget = field(init=False)
+    leadership: Leadership = field(init=False)
     metrics: Metrics = field(default_factory=Metrics)
-    urgent: Urgent = field(default_factory=Urgent)  # the agreed words in flight
 
     def wake_dispatcher(self) -> None:
         if self.dispatcher is not None:

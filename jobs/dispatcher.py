@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Coroutine
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,25 +23,15 @@ from telegram.ext import ContextTypes, Job, JobQueue
 from bot.clock import RUN_HOWEVER_LATE, Clock
 from bot.db import Database
 from bot.db.models import Delivery
-from bot.delivery.limiter import ResilientRateLimiter
-from bot.delivery.sender import (
-    LEASE,
-    PENDING,
-    SENDING,
-    SKIPPED,
-    UNCERTAIN,
-    Claimed,
-    Sender,
-)
-from bot.lanes import Hold, Urgent
+from bot.delivery.limiter import RateLimiter
+from bot.delivery.sender import PENDING, SENDING, UNCERTAIN, Sender
 from bot.metrics import Metrics
-from bot.services import outbox, rituals
+from bot.services import rituals
+from bot.services.outbox import Priority
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
-# Kinds that go before anything else due: the agreed words, sent the moment they are asked for.
-URGENT = ("reassure_words",)
 MATERIALIZE_BATCH = 200
 # Rows claimed together. Under Telegram's rate limit every row is claimed on its own, which keeps
 # the moment between a claim and its request as short as it can be; only with the limit off (a
@@ -59,16 +48,14 @@ class Dispatcher:
         self,
         db: Database,
         sender: Sender,
-        limiter: ResilientRateLimiter,
+        limiter: RateLimiter,
         clock: Clock,
         job_queue: JobQueue[Any],
         chat_spacing: float = CHAT_SPACING,
         metrics: Metrics | None = None,
-        urgent: Urgent | None = None,
     ) -> None:
         self.chat_spacing = chat_spacing
         self._metrics = metrics or Metrics()
-        self._urgent = urgent or Urgent()
         self._started = False
         self._limiter = limiter
         self._group = GROUP_UNLIMITED if limiter.unlimited else 1
@@ -82,6 +69,7 @@ class Dispatcher:
         self._again = False
         self._stopping = False
         self._last_sent: dict[int, float] = {}  # chat id → monotonic time of last send
+        self._in_hand: set[int] = set()  # rows being sent by send_now, not to be picked here
         self._slots = asyncio.Semaphore(CONCURRENCY)
 
     @property
@@ -98,6 +86,7 @@ class Dispatcher:
 
     def start(self) -> None:
         self._started = True
+        self._stopping = False
         self.wake()
 
     def stop(self) -> None:
@@ -114,7 +103,7 @@ class Dispatcher:
 
     def wake(self, at: datetime | None = None) -> None:
         """Look at the outbox at `at` (default: now), unless a look is already planned earlier."""
-        if self._stopping:
+        if self._stopping or not self._started:
             return
         if self._running:
             self._again = True
@@ -143,7 +132,6 @@ class Dispatcher:
             # Each round re-reads the clock and the outbox; a wake() during a round (a new row,
             # a clock jump) makes another round, so nothing that arrives meanwhile is missed.
             while not self._stopping:
-                await self._urgent.step_aside()  # a burst of taps: their words first
                 self._again = False
                 await self._expire_leases()
                 await self._materialize()
@@ -163,53 +151,21 @@ class Dispatcher:
         elif next_due is not None:
             self.wake(next_due)
 
-    def claim_now(self, chat_id: int) -> outbox.Claim | None:
-        """For the agreed words, asked inside the transaction that writes them: a claim on
-        their row if it can go the moment that commits — this process is not stopping, the chat
-        has not heard from us within a second, and the budget has a message free this instant
-        (taken now). Otherwise None: the row is written pending, for send_now or the dispatcher."""
-        if self._stopping or self._chat_busy(chat_id) or not self._limiter.take_now():
-            return None
-        return outbox.Claim(self._sender.node, self._clock.now() + LEASE)
-
-    async def send_claimed(
-        self,
-        delivery_id: int,
-        chat_id: int,
-        payload: dict[str, Any],
-        *,
-        asked_at: datetime,
-        urgency: Hold,
-    ) -> None:
-        """Send the words whose row claim_now() claimed, from the handler's task."""
-        claimed = Claimed(delivery_id, chat_id, payload, 1, URGENT[0], asked_at, asked_at)
-        await self._sent_at_once(chat_id, self._sender.deliver_claimed(claimed, urgency))
-
-    async def send_now(self, delivery_id: int, chat_id: int, urgency: Hold) -> None:
-        """The fast path for the agreed words: claim and send this row now, from the handler's
-        task, instead of waking the dispatcher for it. Same budget and claim, but first in line
-        for both (if the dispatcher got there first, this does nothing); a chat that heard from
-        us under a second ago is left to the dispatcher, which keeps that pace."""
+    async def send_now(self, delivery_id: int, chat_id: int) -> None:
+        """The agreed words, sent from the tap's handler the moment their row is committed:
+        first in line for the budget, claimed and recorded as any row. A chat that heard from
+        us under a second ago is left to the dispatcher's next look, which keeps that pace."""
         if self._stopping or self._chat_busy(chat_id):
             return
-        await self._sent_at_once(chat_id, self._sender.deliver(delivery_id, urgency))
-
-    async def _sent_at_once(self, chat_id: int, delivery: Coroutine[Any, Any, str]) -> None:
-        # The chat counts as just written to from now: the words' record may wait for other
-        # taps' words, and the dispatcher must not send to this chat within the second meanwhile.
-        before = self._last_sent.get(chat_id)
+        self._in_hand.add(delivery_id)
         self._last_sent[chat_id] = time.monotonic()
         try:
-            status = await delivery
-        except Exception:
+            await self._sender.deliver(delivery_id, Priority.WORDS)
+        except Exception:  # the row stays in the outbox: the dispatcher sends it
             log.exception("sending the agreed words at once failed")
-            status = SKIPPED
-        if status not in (PENDING, SKIPPED):
-            self._last_sent[chat_id] = time.monotonic()
-        elif before is None:
-            self._last_sent.pop(chat_id, None)
-        else:
-            self._last_sent[chat_id] = before
+        finally:
+            self._in_hand.discard(delivery_id)
+        self._last_sent[chat_id] = time.monotonic()
 
     def _chat_busy(self, chat_id: int) -> bool:
         """Heard from us under `chat_spacing` ago (Telegram's ≈1 message a second per chat)."""
@@ -240,29 +196,22 @@ class Dispatcher:
             if handled < MATERIALIZE_BATCH:
                 return
 
-    async def _due(self) -> list[tuple[int, int]]:
-        """Due rows in due order — the agreed words first: a tap on 💛 Reassure me does not
-        wait behind a burst of scheduled messages."""
+    async def _due(self) -> list[tuple[int, int, Priority]]:
+        """Due rows, first by priority (the agreed words before anything else), then in due
+        order — but not those a handler is sending this moment (send_now)."""
         async with self._db.transaction() as session:
             now = self._clock.now()
-            due = select(Delivery.id, Delivery.chat_id, Delivery.due_at).where(
-                Delivery.status == PENDING, Delivery.due_at <= now
-            )
-            urgent = (
+            rows = (
                 await session.execute(
-                    due.where(Delivery.kind.in_(URGENT))
-                    .order_by(Delivery.due_at, Delivery.id)
+                    select(Delivery.id, Delivery.chat_id, Delivery.priority, Delivery.due_at)
+                    .where(Delivery.status == PENDING, Delivery.due_at <= now)
+                    .order_by(Delivery.priority, Delivery.due_at, Delivery.id)
                     .limit(BATCH)
                 )
             ).all()
-            rest = (
-                await session.execute(due.order_by(Delivery.due_at, Delivery.id).limit(BATCH))
-            ).all()
-        first = min((r.due_at for r in [*urgent[:1], *rest[:1]]), default=now)
+        first = min((r.due_at for r in rows), default=now)
         self._metrics.dispatcher_lag.set(max((now - first).total_seconds(), 0.0))
-        seen = {r.id for r in urgent}
-        rows = [*urgent, *(r for r in rest if r.id not in seen)][:BATCH]
-        return [(row.id, row.chat_id) for row in rows]
+        return [(r.id, r.chat_id, Priority(r.priority)) for r in rows if r.id not in self._in_hand]
 
     async def _next_due(self) -> datetime | None:
         """The next instant there is work: a row due, a ritual slot due, or the lease of a row
@@ -277,18 +226,19 @@ class Dispatcher:
             slot = await rituals.next_due(session)
         return min((t for t in (delivery, lease, slot) if t is not None), default=None)
 
-    async def _send(self, due: list[tuple[int, int]]) -> None:
-        """One round: the first due row of each chat that may hear from us again, in due order,
-        in groups — each group's budget reserved before it is claimed."""
+    async def _send(self, due: list[tuple[int, int, Priority]]) -> None:
+        """One round: the first due row of each chat that may hear from us again, in the order
+        of `due`, in groups — each group's budget reserved before it is claimed."""
         now = time.monotonic()
-        picked: list[tuple[int, int]] = []
+        picked: list[tuple[int, int, Priority]] = []
         chats: set[int] = set()
-        for delivery_id, chat_id in due:
+        for row in due:
+            chat_id = row[1]
             if chat_id in chats:
                 continue  # one at a time per chat: the next waits for a later round
             chats.add(chat_id)
             if not self._chat_busy(chat_id):
-                picked.append((delivery_id, chat_id))
+                picked.append(row)
         if not picked:
             # Every due row's chat heard from us a moment ago: wait for the first to be free.
             ready = min(self._last_sent.get(c, now) + self.chat_spacing for c in chats)
@@ -301,27 +251,27 @@ class Dispatcher:
                 # Something new arrived (a tap's words?): a fresh look at what is due, rather
                 # than finishing a round that takes BATCH / rate seconds. The rest stay pending.
                 break
-            await self._urgent.step_aside()
-            await self._limiter.reserve()  # waits here, not while holding a claimed row
+            priority = picked[index][2]
+            await self._limiter.reserve(priority)  # waits here, not while holding a claimed row
             group = [picked[index]]
             index += 1
             while index < len(picked) and len(group) < self._group and self._limiter.has_budget():
-                await self._limiter.reserve()
+                await self._limiter.reserve(priority)
                 group.append(picked[index])
                 index += 1
             await self._slots.acquire()
-            groups.append(asyncio.create_task(self._deliver(group)))
+            groups.append(asyncio.create_task(self._deliver(group, priority)))
         await asyncio.gather(*groups)
 
-    async def _deliver(self, group: list[tuple[int, int]]) -> None:
+    async def _deliver(self, group: list[tuple[int, int, Priority]], priority: Priority) -> None:
         try:
-            statuses = await self._sender.deliver_many([d for d, _ in group])
+            statuses = await self._sender.deliver_many([d for d, _, _ in group], priority)
         except Exception:
             log.exception("a delivery group crashed; its rows stay for the next pass")
             return
         finally:
             self._slots.release()
         sent_at = time.monotonic()
-        for delivery_id, chat_id in group:
+        for delivery_id, chat_id, _ in group:
             if statuses.get(delivery_id) not in (PENDING, None):
                 self._last_sent[chat_id] = sent_at

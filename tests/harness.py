@@ -76,6 +76,8 @@ class Steady:
         assert ready in done, "the bot did not start"
         self.rt = ready.result()
         assert self.rt.dispatcher is not None
+        # On PostgreSQL the process sends scheduled work once it holds the leader's lock.
+        await asyncio.wait_for(self.rt.leadership.elected.wait(), 30)
         self.rt.dispatcher.chat_spacing = self.chat_spacing
 
     async def stop(self) -> None:

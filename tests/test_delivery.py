@@ -7,14 +7,16 @@ import itertools
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot import texts
 from bot.db.models import Delivery, Person
 from bot.delivery.sender import LEASE
 from bot.services import outbox
+from tests.faketelegram import Fault, FaultPlan
 from tests.harness import Steady
-from tests.stories import pair
+from tests.stories import agree_phrase, pair
 
 
 async def queue(
@@ -175,3 +177,44 @@ async def test_a_stall_just_as_a_message_falls_due_delays_it_but_does_not_lose_i
     time.sleep(1.5)  # noqa: ASYNC251 — the stall itself: nothing else runs meanwhile
     await sam.expect("at ten")
     assert await statuses(steady) == {"t1": "sent"}
+
+
+@pytest.mark.slow
+async def test_a_flood_pause_holds_every_call_until_it_ends_whatever_else_finishes(
+    steady: Steady,
+) -> None:
+    """Telegram answers Alex's words with 429 "retry after 3" while a reply to Kim is still on
+    its way (Telegram is slow to answer it). That reply's answer comes back during the wait, and
+    three more people write meanwhile: nothing at all reaches Telegram until the 3 seconds are
+    over. Then the words arrive, once, and everyone who wrote is answered."""
+    alex, sam = await pair(steady)
+    await agree_phrase(alex, sam, "Right here.")
+    kim = steady.user("Kim")
+    others = [steady.user(f"Lee{i}") for i in range(3)]
+    for person in (kim, *others):
+        await person.start()
+        await person.expect("Steady helps")
+    await steady.settle()
+    telegram = steady.telegram
+    wait = 3
+    telegram.faults = FaultPlan(
+        by_chat={kim.id: [Fault("slow", seconds=2)], alex.id: [Fault("retry_after", seconds=wait)]}
+    )
+    await kim.send("/help")
+    await telegram.wait_for(lambda: telegram.faults and telegram.faults.injected["slow"])
+    await alex.tap(texts.REASSURE_BUTTON)
+    await telegram.wait_for(lambda: telegram.faults and telegram.faults.injected["retry_after"])
+    refused_at = next(at for at, kind, _ in telegram.faults.log if kind == "retry_after")
+    for person in others:
+        await person.send("/help")
+    for person in (kim, *others):
+        await person.expect("Here's what I can do", timeout=3 * wait)
+    early = [
+        (round(at - refused_at, 3), method)
+        for at, method, _ in telegram.arrivals
+        if refused_at < at < refused_at + wait
+    ]
+    assert early == []
+    await alex.expect("💛 From Sam", timeout=3 * wait)
+    await steady.settle()
+    assert sum(m.shown.startswith("💛 From Sam") for m in alex.inbox) == 1

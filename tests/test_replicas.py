@@ -12,11 +12,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.databases import BACKEND
 from tests.faketelegram import FakeTelegram, StrictLimits
 from tests.processes import BotProcess, bot_env, prompts, seed_checkins, statuses, wait_until
 from tests.test_webhook import SECRET, free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        BACKEND == "sqlite", reason="replicas share PostgreSQL; on SQLite one process runs"
+    ),
+]
 
 COUPLES = 120
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     UniqueConstraint,
 )
@@ -235,6 +236,9 @@ class Delivery(Base):
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(32))
+    # Who goes first when several rows are due (bot/delivery/limiter.py: Priority): the agreed
+    # words before anything else.
+    priority: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="2")
     # Set for a ritual's occurrence: it waits out quiet hours rather than arriving silently, and
     # goes if the ritual is deleted.
     ritual_id: Mapped[int | None] = mapped_column(
@@ -328,13 +332,3 @@ class Trigger(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     brought_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class Node(Base):
-    """A running bot process, as it last said it was alive: replicas share Telegram's rate
-    budget equally among those seen lately (bot/delivery/budget.py)."""
-
-    __tablename__ = "nodes"
-
-    node: Mapped[str] = mapped_column(String(64), primary_key=True)
-    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -30,13 +30,14 @@ from bot import keyboards, texts
 from bot.clock import Clock
 from bot.db import Database
 from bot.db.base import table_of
+from bot.db.engine import DUE_CHANGED
 from bot.db.models import Delivery, Person
 from bot.delivery import journal
 from bot.delivery.errors import Failure, classify, retry_after
-from bot.delivery.limiter import PREPAID, ResilientRateLimiter
-from bot.lanes import Hold
+from bot.delivery.limiter import Prepaid, RateLimiter
 from bot.metrics import LATE_AFTER, Metrics
 from bot.services import outbox, quiet, reach
+from bot.services.outbox import Priority
 
 log = logging.getLogger(__name__)
 
@@ -117,11 +118,11 @@ def _claimed(delivery_id: int, row: Any, silent: bool) -> Claimed:
 class Sender:
     def __init__(
         self,
-        bot: ExtBot[Any],
+        bot: ExtBot[Prepaid],
         db: Database,
         clock: Clock,
         node: str,
-        limiter: ResilientRateLimiter,
+        limiter: RateLimiter,
         requests: journal.Journal | None = None,
         metrics: Metrics | None = None,
     ) -> None:
@@ -137,49 +138,21 @@ class Sender:
         # kind → draws a picture for a payload's "render" (bot/app.py registers them).
         self.renderers: dict[str, Renderer] = {}
 
-    async def deliver(self, delivery_id: int, urgency: Hold | None = None) -> str:
-        """One row (with its budget): its status afterwards. With `urgency` (the agreed words),
-        its budget and its claim come before anything else waiting for them, and once it is sent
-        its record waits for other urgent work."""
-        await self._limiter.reserve(urgency is not None)
-        return (await self.deliver_many([delivery_id], urgency))[delivery_id]
+    async def deliver(self, delivery_id: int, priority: Priority = Priority.QUEUED) -> str:
+        """One row, with its budget: its status afterwards."""
+        await self._limiter.reserve(priority)
+        return (await self.deliver_many([delivery_id], priority))[delivery_id]
 
-    async def deliver_many(self, ids: list[int], urgency: Hold | None = None) -> dict[int, str]:
+    async def deliver_many(
+        self, ids: list[int], priority: Priority = Priority.QUEUED
+    ) -> dict[int, str]:
         """Check, claim, send and record a group of rows whose budget was reserved. Returns each
         row's status afterwards (pending: it waits, e.g. for quiet hours to end)."""
         statuses: dict[int, str] = dict.fromkeys(ids, SKIPPED)
-
-        async def claim_and_send() -> list[tuple[Claimed, Message | TelegramError]]:
-            return await self._claim_and_send(ids, statuses, urgency is not None)
-
-        return await self._delivered(claim_and_send, statuses, urgency)
-
-    async def deliver_claimed(self, claimed: Claimed, urgency: Hold | None = None) -> str:
-        """A row claimed by the transaction that wrote it (outbox.Claim), its budget taken
-        then: sent and recorded as any other."""
-
-        async def send() -> list[tuple[Claimed, Message | TelegramError]]:
-            return [(claimed, await self._send(claimed))]
-
-        return (await self._delivered(send, {claimed.id: SKIPPED}, urgency))[claimed.id]
-
-    async def _delivered(
-        self,
-        send: Callable[[], Awaitable[list[tuple[Claimed, Message | TelegramError]]]],
-        statuses: dict[int, str],
-        urgency: Hold | None,
-    ) -> dict[int, str]:
         self._in_flight += 1
         try:
-            outcomes = await send()
-            sent_at = self._clock.now()
-            if urgency is not None:
-                urgency.release()
-                # Sent: their record can wait for other taps' words. A failure is recorded at
-                # once (a 429 pauses every call from then on).
-                if all(isinstance(result, Message) for _, result in outcomes):
-                    await urgency.urgent.step_aside()
-            await self._record(outcomes, statuses, sent_at)
+            outcomes = await self._claim_and_send(ids, statuses, priority)
+            await self._record(outcomes, statuses, self._clock.now())
         finally:
             self._in_flight -= 1
         await self._compact_journal()
@@ -351,7 +324,7 @@ class Sender:
         return True
 
     async def _claim_and_send(
-        self, ids: list[int], statuses: dict[int, str], first: bool
+        self, ids: list[int], statuses: dict[int, str], priority: Priority
     ) -> list[tuple[Claimed, Message | TelegramError]]:
         """Check the rows and claim those that may go — pending → sending, only if still pending
         (two dispatchers, or two replicas, cannot both win) — in one transaction, then at once
@@ -359,7 +332,7 @@ class Sender:
         request leaving the process. (A group has more than one row only with the limit off;
         a crash after its commit leaves the journal to tell which requests left.)"""
         now = self._clock.now()
-        async with self._db.writing(first) as connection:
+        async with self._db.writing() as connection:
             sendable = await self._check(connection, ids, statuses)
             if not sendable:
                 return []
@@ -378,19 +351,23 @@ class Sender:
                 )
             ).all()
         claimed = [_claimed(r.id, r, r.id in silent) for r in rows]
-        return [(c, await self._send(c)) for c in claimed]
+        return [(c, await self._send(c, Prepaid(priority))) for c in claimed]
 
-    async def _send(self, claimed: Claimed) -> Message | TelegramError:
+    async def _send(self, claimed: Claimed, prepaid: Prepaid) -> Message | TelegramError:
         payload = claimed.payload
         photo = payload.get("photo") or await self._render(payload.get("render"))
         try:
             with journal.sending(claimed.id, claimed.attempt):
-                return await self._request(claimed, payload, photo)
+                return await self._request(claimed, payload, photo, prepaid)
         except TelegramError as exc:
             return exc
 
     async def _request(
-        self, claimed: Claimed, payload: dict[str, Any], photo: bytes | str | None
+        self,
+        claimed: Claimed,
+        payload: dict[str, Any],
+        photo: bytes | str | None,
+        prepaid: Prepaid,
     ) -> Message:
         if photo is not None:
             return await self._bot.send_photo(
@@ -399,14 +376,14 @@ class Sender:
                 caption=payload.get("text"),
                 reply_markup=markup(payload),
                 disable_notification=bool(payload.get("silent", False)),
-                rate_limit_args=PREPAID,
+                rate_limit_args=prepaid,
             )
         return await self._bot.send_message(
             chat_id=claimed.chat_id,
             text=payload["text"],
             reply_markup=markup(payload),
             disable_notification=bool(payload.get("silent", False)),
-            rate_limit_args=PREPAID,
+            rate_limit_args=prepaid,
         )
 
     async def _render(self, spec: dict[str, Any] | None) -> bytes | None:
@@ -451,16 +428,17 @@ class Sender:
             row.error = f"{type(exc).__name__}: {exc}"[:200]
             if failure in (Failure.RETRY, Failure.RATE_LIMITED):
                 if isinstance(exc, RetryAfter):
-                    wait = retry_after(exc)
-                    self._limiter.pause(wait)  # Telegram's pause holds every call
+                    # The limiter holds every call until Telegram's wait is over; the row keeps
+                    # its place in due order.
+                    retry_at = now + retry_after(exc)
                 else:
-                    wait = backoff(row.attempts, self._rng)
-                retry_at = now + wait
+                    retry_at = now + backoff(row.attempts, self._rng)
+                    row.due_at = retry_at
                 if row.attempts < MAX_ATTEMPTS and (
                     row.expires_at is None or retry_at <= row.expires_at
                 ):
                     row.status = PENDING
-                    row.due_at = retry_at
+                    session.info[DUE_CHANGED] = True
                     return PENDING
                 failure = Failure.REJECTED
             if failure is Failure.AMBIGUOUS:

@@ -10,55 +10,26 @@ from bot import keyboards, texts
 from bot.callbacks import Callback
 from bot.db.models import Person
 from bot.handlers.balance import breathe_first
-from bot.handlers.common import (
-    Reply,
-    answer,
-    arrive,
-    edit_pressed,
-    rejection,
-    send,
-    unit_of_work,
-)
+from bot.handlers.common import Reply, answer, edit_pressed, rejection, send, unit_of_work
 from bot.runtime import Runtime, runtime
 from bot.services import reassurance
 from bot.services.common import Refusal
-from bot.services.outbox import Claim
-from bot.services.reassurance import Asked, Replied
+from bot.services.reassurance import Replied
 
 
 async def reassure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The words (or a gentle note that there are none yet) go out through the outbox at once —
-    sent from here, not waiting for the dispatcher's next look — with the partner's notice.
-    Their row is claimed as it is written when it can go at once; until they are sent, other
-    work steps aside (bot/lanes.py: Urgent). Taps that arrive together share a transaction
-    (Database.together): a burst of them is a few commits, not one each."""
+    """The words (or a gentle note that there are none yet) are committed to the outbox with the
+    partner's notice, then sent from here at once, first in line."""
     rt = runtime(context)
-    dispatcher = rt.dispatcher
-    now = rt.clock.now()
-    assert update.effective_chat is not None
-    chat_id = update.effective_chat.id  # the person's chat, as arrive() keeps it
-
-    def claim() -> Claim | None:
-        return dispatcher.claim_now(chat_id) if dispatcher else None
-
-    async def tap(session: AsyncSession) -> Asked | Refusal:
-        person = await arrive(rt, session, update, is_command=True)
-        return await reassurance.request(session, person, now, rt.rng, claim)
-
-    with rt.urgent.hold() as urgency:
-        result = await rt.db.together(tap)
-        if isinstance(result, Refusal):
-            await send(update, Reply(texts.NOT_PAIRED, keyboards.no_keyboard()))
-        elif result.held:
-            await send(update, breathe_first(result.words_row))
-        elif dispatcher is None:
-            return
-        elif result.sending is not None:
-            await dispatcher.send_claimed(
-                result.words_row, chat_id, result.sending, asked_at=now, urgency=urgency
-            )
-        else:
-            await dispatcher.send_now(result.words_row, chat_id, urgency)
+    async with unit_of_work(rt, update, is_command=True) as (session, person):
+        result = await reassurance.request(session, person, rt.clock.now(), rt.rng)
+        chat_id = person.chat_id
+    if isinstance(result, Refusal):
+        await send(update, Reply(texts.NOT_PAIRED, keyboards.no_keyboard()))
+    elif result.held:
+        await send(update, breathe_first(result.words_row))
+    elif rt.dispatcher is not None:
+        await rt.dispatcher.send_now(result.words_row, chat_id)
 
 
 async def reply_pressed(

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import IntEnum
 from typing import Any, Literal
 
 from sqlalchemy import update
@@ -19,6 +19,16 @@ from bot.callbacks import Buttons
 from bot.db.base import table_of
 from bot.db.engine import DUE_CHANGED
 from bot.db.models import Delivery, Person
+
+
+class Priority(IntEnum):
+    """Who goes first for Telegram's budget (bot/delivery/limiter.py) and, among rows due, for
+    the dispatcher."""
+
+    WORDS = 0  # the agreed words, to someone who just asked for them
+    REPLY = 1  # an answer to what someone just did
+    QUEUED = 2  # everything else in the outbox: notices, rituals
+
 
 # A relayed message that could not go out for this long is no longer the message it was.
 RELAY_GRACE = timedelta(hours=12)
@@ -33,16 +43,6 @@ _INSERT = {
     .returning(_TABLE.c.id)
     for postgres, module in ((False, sqlite), (True, postgresql))
 }
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A row written already claimed by this process (`sending`, lease until `until`), to be
-    sent by its writer as soon as the transaction commits — the agreed words, which must not
-    wait for a second transaction (bot/delivery/sender.py: Sender.deliver_claimed)."""
-
-    node: str
-    until: datetime
 
 
 def payload_of(
@@ -93,17 +93,17 @@ async def enqueue(
     silent: bool = False,
     photo: str | None = None,
     render: dict[str, Any] | None = None,
-    claim: Claim | None = None,
+    priority: Priority = Priority.QUEUED,
 ) -> int | None:
     """Queue `text` for `recipient`; returns the new row's id, or None if `key` was queued before.
 
     `couple_id` ties the message to a couple: if the couple unpairs first, it is never sent.
     `buttons_for` builds buttons that name the row itself (e.g. a check-in's answers). A row
     written with status "skipped" records an occurrence that will not be sent. With `photo` or
-    `render`, the text is the picture's caption."""
+    `render`, the text is the picture's caption. `priority`: who goes first when several rows
+    are due (the agreed words before anything else)."""
     payload = None if text is None else payload_of(text, buttons, keyboard, silent, photo, render)
     due = due_at or now
-    claimed = {"status": "sending", "attempts": 1} if claim else {}
     values = {
         "dedupe_key": key,
         "couple_id": couple_id,
@@ -111,6 +111,7 @@ async def enqueue(
         "sender_id": sender_id,
         "chat_id": recipient.chat_id,
         "kind": kind,
+        "priority": priority,
         "payload": payload,
         "status": status,
         "due_at": due,
@@ -119,9 +120,7 @@ async def enqueue(
         "created_at": now,
         "ritual_id": ritual_id,
         "occurrence_at": occurrence_at,
-        "claimed_by": claim.node if claim else None,
-        "claimed_until": claim.until if claim else None,
-    } | claimed
+    }
     statement = _INSERT[session.get_bind().dialect.name == "postgresql"]
     row_id = (await session.execute(statement, values)).scalar_one_or_none()
     if row_id is None:

@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +14,7 @@ from bot import callbacks, texts
 from bot.callbacks import Buttons
 from bot.db.base import table_of
 from bot.db.models import Delivery, Person, Phrase, ReassuranceRequest
-from bot.services import agreements, balance, limits, outbox, pause, quiet
+from bot.services import agreements, balance, limits, outbox, pause
 from bot.services.availability import note_for
 from bot.services.common import Refusal, Rejected, TooLong, clean_text
 from bot.services.people import PARTNER, await_reply
@@ -38,8 +36,6 @@ class Asked:
     # Past the couple's agreed balance: the words wait a minute (or a tap) in their row, and a
     # breathing minute is offered first; otherwise they are sent at once.
     held: bool = False
-    # The words' payload when their row was written already claimed, for the caller to send.
-    sending: dict[str, Any] | None = None
 
 
 # A tap's statements, built once (see bot/services/people.py). Everything it reads comes in one
@@ -91,14 +87,10 @@ def choose(phrases: list[Phrase], last_id: int | None, rng: random.Random) -> Ph
 
 
 async def request(
-    session: AsyncSession,
-    person: Person,
-    now: datetime,
-    rng: random.Random,
-    claim: Callable[[], outbox.Claim | None] = lambda: None,
+    session: AsyncSession, person: Person, now: datetime, rng: random.Random
 ) -> Asked | Refusal:
-    """`claim`: asked for words due now, a claim on their row if the caller can send it the
-    moment this transaction commits (else the row waits, pending, for the delivery path)."""
+    """The words' outbox row (first in line, for the caller to send the moment this commits)
+    and the partner's notice."""
     if person.couple_id is None:
         return Refusal.NOT_PAIRED
     rows = (
@@ -135,23 +127,16 @@ async def request(
     )
     # Why the partner may be slow to follow up, said before it can be felt as rejection.
     notes = [n for n in (_pause_note(partner, person, now), note_for(partner, person, now)) if n]
-    text = "\n\n".join([words, *notes])
-    claimed = None if breathe_first else claim()
-    # Sent from here, as the delivery path would: in the requester's quiet hours, without sound.
-    silent = claimed is not None and quiet.in_window(
-        now, person.quiet_start, person.quiet_end, person.timezone
-    )
     words_id = await outbox.enqueue(
         session,
         key=f"words:{asked_id}",
         recipient=person,
         kind="reassure_words",
-        text=text,
+        text="\n\n".join([words, *notes]),
         couple_id=person.couple_id,
         due_at=now + balance.BREATHE_FIRST_WAIT if breathe_first else now,
         now=now,
-        silent=silent,
-        claim=claimed,
+        priority=outbox.Priority.WORDS,
     )
     assert words_id is not None  # its key names the request just made, so it is new
     notice = (
@@ -180,7 +165,6 @@ async def request(
         asked_id,
         words_id,
         breathe_first,
-        outbox.payload_of(text, silent=silent) if claimed else None,
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,8 @@ class FaultPlan:
     kinds: tuple[str, ...] = ("retry_after", "server_error", "drop")
     seed: int = 1
     only_chat: int | None = None
+    # Faults for the next calls into given chats, in order (several people at once).
+    by_chat: dict[int, list[Fault]] = field(default_factory=dict)
     hold_calls: frozenset[int] = frozenset()  # hold the Nth matching call (1-based), each once
     # Once a call is held, hold every later call too until release(): a test that then waits a
     # moment knows every message the bot had claimed has reached "Telegram".
@@ -52,6 +55,7 @@ class FaultPlan:
         self.held = asyncio.Event()  # set when a "hold" fault has delivered its message
         self.released = asyncio.Event()
         self.calls = 0
+        self.log: list[tuple[float, str, str]] = []  # (monotonic time, kind, chat id) injected
 
     def release(self) -> None:
         """Let held answers go (their client is usually gone by then), and arm the next hold."""
@@ -66,8 +70,12 @@ class FaultPlan:
             return None
         fault: Fault | None = None
         self.calls += 1
+        chat = str(params.get("chat_id"))
+        scripted = next((f for c, f in self.by_chat.items() if str(c) == chat and f), None)
         if self.calls in self.hold_calls or (self.hold_spell and self.held.is_set()):
             fault = Fault("hold")
+        elif scripted:
+            fault = scripted.pop(0)
         elif self.script:
             fault = self.script.pop(0)
         elif self.rate and self._rng.random() < self.rate:
@@ -78,4 +86,5 @@ class FaultPlan:
             )
         if fault is not None:
             self.injected[fault.kind] += 1
+            self.log.append((time.monotonic(), fault.kind, chat))
         return fault

@@ -284,6 +284,8 @@ class FakeTelegram:
         self.users: dict[int, FakeUser] = {}
         self.transcript: list[TranscriptLine] = []
         self.calls: list[tuple[str, str]] = []  # (token-less bot username, method)
+        # Every call but getUpdates as it arrived: (monotonic time, method, chat id or "").
+        self.arrivals: list[tuple[float, str, str]] = []
         self.uploads: list[tuple[str, str, str]] = []  # files received as multipart parts
         self.faults: FaultPlan | None = None
         self.strict: StrictLimits | None = None  # Telegram's rate limits, enforced
@@ -448,10 +450,13 @@ class FakeTelegram:
                 raise ApiError(404, "Not Found")
             params = await self._params(request)
             self.calls.append((bot.username, method))
+            if not passive:
+                self.arrivals.append((time.monotonic(), method, params.str("chat_id") or ""))
             if self.strict is not None and name in _SENDS:
                 self.strict.admit(bot.token, params.str("chat_id") or "")
             fault = self.faults.pick(method, params.values) if self.faults and not passive else None
             if fault is not None:
+                await self._notify()  # a test may be waiting for the fault itself
                 return await self._fault(request, fault, bot, handler, params)
             result = await handler(bot, params)
             return web.json_response({"ok": True, "result": result})
