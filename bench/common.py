@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from bot.app import upkeep
 from bot.db import Database, migrate
 from bot.db.models import Couple, Delivery, Person, Ritual, RitualSlot
 from bot.services.schedule import EVERY_DAY, WEEKDAYS
+from jobs.upkeep import upkeep
 from tests.databases import admin, with_database
 from tests.faketelegram import FakeTelegram
 

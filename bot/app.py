@@ -8,11 +8,9 @@ the stop signal — which is what lets tests run the real bot in-process with a 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +24,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     ExtBot,
+    JobQueue,
     TypeHandler,
     Updater,
 )
@@ -38,14 +37,16 @@ from bot.config import Settings
 from bot.db import Database, migrate, rotate
 from bot.db.models import Person
 from bot.delivery.journal import Journal, JournalTransport
-from bot.delivery.limiter import RateLimiter
+from bot.delivery.limiter import Prepaid, RateLimiter
 from bot.delivery.sender import Sender
-from bot.runtime import RUNTIME_KEY, Runtime
-from bot.services import insights, rituals
+from bot.runtime import CONTEXT_TYPES, Context, Runtime
+from bot.services import insights
 from bot.updates import PerPersonUpdateProcessor
+from jobs.breathing import Breathing
 from jobs.dispatcher import CONCURRENCY as DELIVERY_LANES
 from jobs.dispatcher import Dispatcher
 from jobs.leader import Leadership
+from jobs.upkeep import Upkeep
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,9 @@ ALLOWED_UPDATES = [
 POLL_TIMEOUT = 30  # seconds a getUpdates long poll may wait
 STARTUP_ATTEMPTS = 3  # getMe tries (1 s, then 2 s apart) before giving up
 
-App = Application[Any, Any, Any, Any, Any, Any]
+App = Application[
+    ExtBot[Prepaid], Context, dict[Any, Any], dict[Any, Any], Runtime, JobQueue[Context]
+]
 
 
 class StartupError(Exception):
@@ -69,10 +72,12 @@ class StartupError(Exception):
         self.exit_code = exit_code
 
 
-def build_application(settings: Settings, token: str, rt: Runtime) -> App:
+def build_application(settings: Settings, token: str, db: Database, clock: Clock) -> App:
     limiter = RateLimiter(settings.telegram_rate_limit)
-    app = (
+    app: App = (
         ApplicationBuilder()
+        .context_types(CONTEXT_TYPES)
+        .job_queue(JobQueue[Context]())
         .token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_file_url)
@@ -87,7 +92,8 @@ def build_application(settings: Settings, token: str, rt: Runtime) -> App:
         .post_init(_on_startup)
         .build()
     )
-    app.bot_data[RUNTIME_KEY] = rt
+    rt = app.bot_data
+    rt.settings, rt.db, rt.clock = settings, db, clock
     handlers.register(app)
     app.add_handler(TypeHandler(Update, functools.partial(_count_update, rt)), group=-2)
     assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
@@ -124,6 +130,8 @@ def build_application(settings: Settings, token: str, rt: Runtime) -> App:
         on_deposed=dispatcher.stop,
         on_due=rt.wake_dispatcher,
     )
+    rt.breathing = Breathing(app.job_queue, db, clock, settings, rt.rng)
+    rt.upkeep = Upkeep(db, clock)
     return app
 
 
@@ -144,7 +152,7 @@ def _serve_metrics(rt: Runtime) -> HTTPServer | None:
         """Sending scheduled work, or standing by to take it over."""
         if not rt.leadership.leading:
             return rt.leadership.standing
-        return rt.dispatcher is not None and rt.dispatcher.alive
+        return rt.dispatcher.alive
 
     try:
         return metrics.serve(rt.metrics, {"database": database, "dispatcher": dispatcher}, *address)
@@ -168,7 +176,7 @@ def _open_journal(journal: Journal) -> None:
 
 async def _on_startup(app: App) -> None:
     """The command menu and the bot's description, as /help and the README describe them."""
-    rt: Runtime = app.bot_data[RUNTIME_KEY]
+    rt = app.bot_data
     rt.bot_username = app.bot.username
     try:
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in texts.COMMANDS])
@@ -213,13 +221,12 @@ async def serve(
     settings.require_webhook_secret()
     settings.configure_encryption()
     db = Database(settings.database_url)
-    rt = Runtime(settings=settings, db=db, clock=clock or SystemClock())
-    app = build_application(settings, token, rt)
+    app = build_application(settings, token, db, clock or SystemClock())
+    rt = app.bot_data
     stop = stop or asyncio.Event()
     updater = app.updater
     assert updater is not None
     started = False
-    upkeep: asyncio.Task[None] | None = None
     observer: HTTPServer | None = None
     try:
         await _initialize(app)  # getMe: a rejected token stops here, before anything else
@@ -243,7 +250,7 @@ async def serve(
         await app.start()
         started = True
         rt.leadership.start()
-        upkeep = asyncio.create_task(_upkeep(rt))
+        rt.upkeep.start()
         log.info("Steady is running as @%s", rt.bot_username)
         if on_ready is not None:
             on_ready(rt)
@@ -255,13 +262,9 @@ async def serve(
             await updater.stop()
         if observer is not None:
             observer.stop()
-        if upkeep is not None:  # unfinished batches are redone at the next start
-            upkeep.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await upkeep
+        await rt.upkeep.stop()
         await rt.leadership.stop()
-        if rt.dispatcher is not None:
-            rt.dispatcher.stop()
+        rt.dispatcher.stop()
         if app.running:
             await app.stop()
         await app.shutdown()
@@ -295,27 +298,6 @@ async def _start_webhook(updater: Updater, settings: Settings) -> None:
         ) from exc
     except TelegramError as exc:  # e.g. Telegram refuses the URL
         raise StartupError(texts.webhook_refused(exc.message), 1) from exc
-
-
-async def _upkeep(rt: Runtime) -> None:
-    """Data every couple should have, for couples paired before it existed (the hidden digest
-    ritual): done in the background after start, in batches, and a no-op once done."""
-    try:
-        await upkeep(rt.db, rt.clock.now())
-    except Exception:  # it runs again at the next start
-        log.exception("upkeep failed")
-
-
-async def upkeep(db: Database, now: datetime) -> None:
-    while True:
-        async with db.transaction() as session:
-            added = await rituals.add_missing_digests(session, now, UPKEEP_BATCH)
-        if added < UPKEEP_BATCH:
-            return
-
-
-# Small batches: each is one transaction, and on SQLite taps and deliveries wait while it runs.
-UPKEEP_BATCH = 50
 
 
 async def _draw_insights(rt: Runtime, spec: dict[str, Any]) -> bytes:

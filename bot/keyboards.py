@@ -42,3 +42,19 @@ def cancel_input(kind: str, ref: int | None) -> InlineKeyboardMarkup | None:
     """Under a "send your words as the next message" prompt; cancels only that prompt."""
     data = callbacks.pack(callbacks.INPUT, "x", awaiting_code(kind), ref or 0)
     return inline([[(texts.CANCEL_BUTTON, data)]])
+
+
+def breathing_stop(run_id: int) -> InlineKeyboardMarkup | None:
+    return inline([[(texts.STOP_BUTTON, callbacks.pack(callbacks.BREATHE, "x", run_id))]])
+
+
+def steadier() -> InlineKeyboardMarkup | None:
+    """ "A little steadier?" after breathing or grounding."""
+    return inline(
+        [
+            [
+                (texts.STEADIER_YES, callbacks.pack(callbacks.BREATHE, "y")),
+                (texts.STEADIER_NOT_YET, callbacks.pack(callbacks.BREATHE, "n")),
+            ]
+        ]
+    )

@@ -1,4 +1,6 @@
-"""What handlers and jobs share for the life of the process (kept in `bot_data`)."""
+"""What handlers and jobs share for the life of the process: PTB makes one `Runtime` as the
+application's `bot_data` (ContextTypes, PTB's documented way to type it), and `build_application`
+fills it in before the first update. Handlers and jobs reach it as `context.bot_data`."""
 
 from __future__ import annotations
 
@@ -6,25 +8,20 @@ import os
 import random
 import socket
 import uuid
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import Any
 
-from telegram.ext import ContextTypes
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
+from bot.delivery.journal import Journal
+from bot.delivery.limiter import Prepaid
 from bot.metrics import Metrics
-
-if TYPE_CHECKING:
-    from telegram.ext import ExtBot
-
-    from bot.delivery.journal import Journal
-    from bot.delivery.limiter import Prepaid
-    from jobs.dispatcher import Dispatcher
-    from jobs.leader import Leadership
-
-RUNTIME_KEY = "steady.runtime"
+from jobs.breathing import Breathing
+from jobs.dispatcher import Dispatcher
+from jobs.leader import Leadership
+from jobs.upkeep import Upkeep
 
 
 def node_id() -> str:
@@ -32,24 +29,29 @@ def node_id() -> str:
     return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-@dataclass
 class Runtime:
     settings: Settings
     db: Database
     clock: Clock
-    node: str = field(default_factory=node_id)
-    rng: random.Random = field(default_factory=random.Random)
-    bot_username: str = ""
-    dispatcher: Dispatcher | None = None
-    delivery_bot: ExtBot[Prepaid] = field(init=False)
-    journal: Journal = field(init=False)
-    leadership: Leadership = field(init=False)
-    metrics: Metrics = field(default_factory=Metrics)
+    dispatcher: Dispatcher
+    delivery_bot: ExtBot[Prepaid]  # the outbox's own bot, with the delivery journal's transport
+    journal: Journal
+    leadership: Leadership
+    breathing: Breathing
+    upkeep: Upkeep
+
+    def __init__(self) -> None:
+        self.node = node_id()
+        self.rng = random.Random()
+        self.metrics = Metrics()
+        self.bot_username = ""
 
     def wake_dispatcher(self) -> None:
-        if self.dispatcher is not None:
-            self.dispatcher.wake()
+        self.dispatcher.wake()
 
 
-def runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
-    return cast(Runtime, context.application.bot_data[RUNTIME_KEY])
+class Context(CallbackContext[ExtBot[Prepaid], dict[Any, Any], dict[Any, Any], Runtime]):
+    """What every handler and job is given; `bot_data` is the Runtime."""
+
+
+CONTEXT_TYPES = ContextTypes(context=Context, bot_data=Runtime)

@@ -75,7 +75,6 @@ class Steady:
             self._task.result()  # raises the startup error
         assert ready in done, "the bot did not start"
         self.rt = ready.result()
-        assert self.rt.dispatcher is not None
         # On PostgreSQL the process sends scheduled work once it holds the leader's lock.
         await asyncio.wait_for(self.rt.leadership.elected.wait(), 30)
         self.rt.dispatcher.chat_spacing = self.chat_spacing
@@ -109,7 +108,6 @@ class Steady:
 
     async def settle(self) -> None:
         """Wait until Telegram traffic is quiet and the dispatcher has nothing due in hand."""
-        assert self.rt.dispatcher is not None
         for _ in range(200):
             await self.telegram.settle()
             if not self.rt.dispatcher.busy:

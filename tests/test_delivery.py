@@ -76,7 +76,6 @@ async def test_writing_the_same_key_twice_sends_once(steady: Steady) -> None:
 
 async def test_messages_to_one_chat_go_in_order_about_a_second_apart(steady: Steady) -> None:
     _, sam = await pair(steady)
-    assert steady.rt.dispatcher is not None
     steady.rt.dispatcher.chat_spacing = 1.0
     for i in range(3):
         await queue(steady, "Sam", f"number {i}", key=f"n{i}")

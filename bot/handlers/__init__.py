@@ -18,7 +18,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
@@ -52,11 +51,12 @@ from bot.handlers import (
     triggers,
 )
 from bot.handlers.common import answer, command_text, relay_refusal, send
+from bot.runtime import Context
 
 log = logging.getLogger(__name__)
 
-UpdateHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
-ButtonHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Callback], Awaitable[None]]
+UpdateHandler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+ButtonHandler = Callable[[Update, Context, Callback], Awaitable[None]]
 
 COMMANDS: dict[str, UpdateHandler] = {
     "start": pairing.start,
@@ -172,7 +172,7 @@ def relay_limited(callback: UpdateHandler) -> UpdateHandler:
     """Past the hour's share of relayed messages, say so kindly and do nothing."""
 
     @functools.wraps(callback)
-    async def wrapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def wrapped(update: Update, context: Context) -> None:
         refusal = await relay_refusal(update, context) if _relays(update) else None
         if refusal is None:
             await callback(update, context)
@@ -184,7 +184,7 @@ def relay_limited(callback: UpdateHandler) -> UpdateHandler:
     return wrapped
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_button(update: Update, context: Context) -> None:
     """Every press lands here first; unknown or forged data gets a short notice."""
     query = update.callback_query
     pressed = callbacks.unpack(query.data if query else None)
@@ -211,7 +211,7 @@ def retry_on_conflict(callback: UpdateHandler) -> UpdateHandler:
     transaction the database aborted (deadlock, serialization) can simply be run again."""
 
     @functools.wraps(callback)
-    async def wrapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def wrapped(update: Update, context: Context) -> None:
         for attempt in range(CONFLICT_RETRIES + 1):
             try:
                 await callback(update, context)

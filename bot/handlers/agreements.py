@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.callbacks import Callback
 from bot.handlers.common import answer, edit_pressed, rejection, unit_of_work
-from bot.runtime import runtime
+from bot.runtime import Context
 from bot.services import agreements, balance
 from bot.services.common import Refusal
 
@@ -28,10 +27,8 @@ def told(kind: str, name: str, value: str, agreed: bool) -> str:
     )
 
 
-async def agreement_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
-    rt = runtime(context)
+async def agreement_pressed(update: Update, context: Context, pressed: Callback) -> None:
+    rt = context.bot_data
     agree = pressed.action == "a"
     async with unit_of_work(rt, update) as (session, person):
         result = await agreements.answer(

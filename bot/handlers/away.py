@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.callbacks import Callback
 from bot.handlers.common import answer, command_text, edit_pressed, rejection, send, unit_of_work
-from bot.runtime import runtime
+from bot.runtime import Context
 from bot.services import away as away_service
 from bot.services.common import Refusal
 
 
-async def away(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
+async def away(update: Update, context: Context) -> None:
+    rt = context.bot_data
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         result = await away_service.set_away(session, person, command_text(update), rt.clock.now())
     if isinstance(result, Refusal):
@@ -25,8 +24,8 @@ async def away(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, texts.away_set(result.day))
 
 
-async def back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
+async def back(update: Update, context: Context) -> None:
+    rt = context.bot_data
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         result = await away_service.back(session, person, rt.clock.now())
     if isinstance(result, Refusal):
@@ -36,10 +35,8 @@ async def back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     # Back: the reconnect prompt comes to both through the outbox.
 
 
-async def wish_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
-    rt = runtime(context)
+async def wish_pressed(update: Update, context: Context, pressed: Callback) -> None:
+    rt = context.bot_data
     async with unit_of_work(rt, update) as (session, person):
         result = await away_service.wish(session, person, pressed.refs[0], rt.clock.now())
     if isinstance(result, Refusal):

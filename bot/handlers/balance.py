@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import callbacks, keyboards, texts
 from bot.callbacks import Callback
@@ -16,8 +15,8 @@ from bot.handlers.common import (
     send,
     unit_of_work,
 )
-from bot.handlers.soothing import breathing_length, start_breathing
-from bot.runtime import runtime
+from bot.handlers.soothing import start_breathing
+from bot.runtime import Context
 from bot.services import agreements
 from bot.services import balance as balance_service
 from bot.services.common import Refusal
@@ -43,8 +42,8 @@ def breathe_first(held_words: int) -> Reply:
     )
 
 
-async def _propose(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> str:
-    rt = runtime(context)
+async def _propose(update: Update, context: Context, value: str) -> str:
+    rt = context.bot_data
     async with unit_of_work(rt, update) as (session, person):
         proposed = await agreements.propose(
             session,
@@ -61,8 +60,8 @@ async def _propose(update: Update, context: ContextTypes.DEFAULT_TYPE, value: st
     return texts.balance_proposed(proposed.partner_name, balance_service.describe(value))
 
 
-async def balance(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
+async def balance(update: Update, context: Context) -> None:
+    rt = context.bot_data
     raw = command_text(update).strip()
     if raw and raw.casefold() != "off":
         value = balance_service.parse(raw)
@@ -93,12 +92,8 @@ async def balance(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, Reply(texts.BALANCE_USAGE, keyboards.inline([[button]])))
 
 
-async def balance_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
-    rt = runtime(context)
-    chat = update.effective_chat
-    assert chat is not None
+async def balance_pressed(update: Update, context: Context, pressed: Callback) -> None:
+    rt = context.bot_data
     if pressed.action == "d":
         reply = await _propose(update, context, balance_service.default_value())
         await answer(update)
@@ -110,7 +105,7 @@ async def balance_pressed(
         if pressed.action == "s":
             ok = await balance_service.release(session, person, held, now)
         else:
-            ok = await balance_service.hold(session, person, held, now, breathing_length(rt))
+            ok = await balance_service.hold(session, person, held, now, rt.breathing.length)
         person_id = person.id
     if not ok:
         await answer(update, texts.BUTTON_STALE)
@@ -119,4 +114,4 @@ async def balance_pressed(
     await answer(update)
     await edit_pressed(update)
     if pressed.action == "b":
-        await start_breathing(context, chat.id, release=(person_id, held))
+        await start_breathing(update, context, release=(person_id, held))

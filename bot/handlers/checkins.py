@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import callbacks, keyboards, texts
 from bot.callbacks import Callback
 from bot.db.models import Person
 from bot.handlers.common import Reply, answer, edit_pressed, rejection, send, unit_of_work
-from bot.runtime import Runtime, runtime
+from bot.runtime import Context, Runtime
 from bot.services import checkins
 from bot.services.checkins import Answered
 from bot.services.common import Refusal
 
 
-async def mood_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
-    rt = runtime(context)
+async def mood_pressed(update: Update, context: Context, pressed: Callback) -> None:
+    rt = context.bot_data
     if pressed.action == "n":
         async with unit_of_work(rt, update) as (session, person):
             partner = await checkins.start_note(session, person, pressed.ref or 0, rt.clock.now())

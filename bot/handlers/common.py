@@ -8,13 +8,18 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import (
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.db.models import Person
-from bot.runtime import Runtime, runtime
+from bot.runtime import Context, Runtime
 from bot.services import limits, people, reach
 from bot.services.common import Refusal, Rejected, TooLong
 from bot.services.schedule import wall_time
@@ -59,13 +64,13 @@ async def arrive(
     return person
 
 
-async def send(update: Update, reply: Reply | str) -> None:
+async def send(update: Update, reply: Reply | str) -> Message:
     """A direct answer in the chat the update came from."""
     if isinstance(reply, str):
         reply = Reply(reply)
     chat = update.effective_chat
     assert chat is not None
-    await chat.send_message(reply.text, reply_markup=reply.markup)
+    return await chat.send_message(reply.text, reply_markup=reply.markup)
 
 
 async def answer(update: Update, text: str | None = None) -> None:
@@ -141,9 +146,9 @@ def pages(lines: list[str], limit: int = texts.PAGE_LIMIT) -> list[str]:
     return out
 
 
-async def relay_refusal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+async def relay_refusal(update: Update, context: Context) -> str | None:
     """The kind "not now" when the person has relayed their hour's share to their partner."""
-    rt = runtime(context)
+    rt = context.bot_data
     async with unit_of_work(rt, update) as (session, person):
         partner = await people.partner_of(session, person)
         until = await limits.relay_blocked(session, person, rt.clock.now()) if partner else None

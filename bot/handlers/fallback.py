@@ -7,31 +7,30 @@ import logging
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden
-from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.handlers.common import answer, send, unit_of_work
-from bot.runtime import runtime
+from bot.runtime import Context
 
 log = logging.getLogger(__name__)
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    async with unit_of_work(runtime(context), update, is_command=True):
+async def unknown_command(update: Update, context: Context) -> None:
+    async with unit_of_work(context.bot_data, update, is_command=True):
         pass
     await send(update, texts.UNKNOWN_COMMAND)
 
 
-async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def not_text(update: Update, context: Context) -> None:
     """Stickers, photos, voice notes, contacts…"""
     await send(update, texts.TEXT_ONLY)
 
 
-async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def edited(update: Update, context: Context) -> None:
     await send(update, texts.EDITED_MESSAGE)
 
 
-async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def private_only(update: Update, context: Context) -> None:
     """In a group, answer only commands addressed to this bot (/start@ThisBot): other bots'
     commands and plain /commands are none of our business there."""
     message = update.effective_message
@@ -40,11 +39,11 @@ async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await send(update, texts.PRIVATE_ONLY)
 
 
-async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stale_button(update: Update, context: Context) -> None:
     await answer(update, texts.BUTTON_STALE)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: Context) -> None:
     """Log the failure (never message text), and tell the person rather than leave them waiting."""
     if isinstance(context.error, Forbidden):
         # They blocked the bot while it was answering (Telegram's my_chat_member update says so

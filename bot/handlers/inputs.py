@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import keyboards, texts
 from bot.callbacks import Callback
@@ -19,7 +18,7 @@ from bot.handlers import phrases as phrase_handlers
 from bot.handlers import reassurance as reassurance_handlers
 from bot.handlers import triggers as trigger_handlers
 from bot.handlers.common import Reply, answer, edit_pressed, send, unit_of_work
-from bot.runtime import Runtime, runtime
+from bot.runtime import Context, Runtime
 from bot.services import checkins, limits, nudges, pause, people, phrases, reassurance, triggers
 from bot.services.schedule import wall_time
 
@@ -48,8 +47,8 @@ RELAYING_INPUTS = {
 }
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
+async def on_text(update: Update, context: Context) -> None:
+    rt = context.bot_data
     message = update.effective_message
     text = message.text if message is not None and message.text else ""
     async with unit_of_work(rt, update) as (session, person):
@@ -86,17 +85,15 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update, reply)
 
 
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    async with unit_of_work(runtime(context), update) as (_session, person):
+async def cancel(update: Update, context: Context) -> None:
+    async with unit_of_work(context.bot_data, update) as (_session, person):
         had = people.clear_awaiting(person)
     await send(update, texts.INPUT_CANCELLED if had else texts.NOTHING_TO_CANCEL)
 
 
-async def cancel_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
+async def cancel_pressed(update: Update, context: Context, pressed: Callback) -> None:
     kind = people.awaiting_kind(pressed.refs[0])
-    async with unit_of_work(runtime(context), update) as (_session, person):
+    async with unit_of_work(context.bot_data, update) as (_session, person):
         cancelled = people.cancel_awaiting(person, kind, pressed.refs[1])
     await answer(update)
     await edit_pressed(update, texts.INPUT_CANCELLED if cancelled else texts.NOTHING_TO_CANCEL)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatAction
-from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.handlers.common import send, unit_of_work
-from bot.runtime import runtime
+from bot.runtime import Context
 from bot.services import insights
 
 
-async def insights_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
+async def insights_command(update: Update, context: Context) -> None:
+    rt = context.bot_data
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         picture = await insights.gather(session, person, rt.clock.now())
     chat = update.effective_chat

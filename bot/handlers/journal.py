@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot import keyboards, texts
 from bot.callbacks import Callback
@@ -17,7 +16,7 @@ from bot.handlers.common import (
     send,
     unit_of_work,
 )
-from bot.runtime import runtime
+from bot.runtime import Context
 from bot.services import journal
 from bot.services.common import Refusal, Rejected
 from bot.services.journal import Added, Page
@@ -39,9 +38,9 @@ def _added_reply(result: Added | Rejected, usage: str) -> str:
     return rejection(result, usage)
 
 
-async def journal_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def journal_command(update: Update, context: Context) -> None:
     """/journal <words> adds a moment; /journal alone shows the newest page."""
-    rt = runtime(context)
+    rt = context.bot_data
     words = command_text(update)
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         if words.strip():
@@ -52,8 +51,8 @@ async def journal_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await send(update, reply)
 
 
-async def appreciate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
+async def appreciate(update: Update, context: Context) -> None:
+    rt = context.bot_data
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         added = await journal.add(
             session, person, command_text(update), rt.clock.now(), kind=journal.APPRECIATION
@@ -61,9 +60,9 @@ async def appreciate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await send(update, _added_reply(added, texts.APPRECIATE_USAGE))
 
 
-async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def photo(update: Update, context: Context) -> None:
     """A photo with a caption is a journal moment (the largest size's file_id is kept)."""
-    rt = runtime(context)
+    rt = context.bot_data
     message = update.effective_message
     assert message is not None and message.photo
     caption = message.caption or ""
@@ -77,10 +76,8 @@ async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update, _added_reply(added, texts.PHOTO_NEEDS_CAPTION))
 
 
-async def journal_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
-    rt = runtime(context)
+async def journal_pressed(update: Update, context: Context, pressed: Callback) -> None:
+    rt = context.bot_data
     couple_id, number = pressed.refs
     async with unit_of_work(rt, update) as (session, person):
         page = await journal.page_for_button(session, person, couple_id, number)

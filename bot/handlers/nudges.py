@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
 from bot import callbacks, keyboards, texts
 from bot.callbacks import Buttons, Callback
@@ -18,7 +17,7 @@ from bot.handlers.common import (
     send,
     unit_of_work,
 )
-from bot.runtime import Runtime, runtime
+from bot.runtime import Context, Runtime
 from bot.services import nudges
 from bot.services.common import Refusal, Rejected
 from bot.services.nudges import LetterSaved, Sent
@@ -43,9 +42,9 @@ def _notes_view(notes: list[tuple[int, str]]) -> Reply:
     )
 
 
-async def notes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def notes(update: Update, context: Context) -> None:
     """/notes lists your one-tap notes; /notes <words> adds one."""
-    rt = runtime(context)
+    rt = context.bot_data
     words = command_text(update)
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         if words.strip():
@@ -62,10 +61,8 @@ def _refusal(refused: Rejected) -> str:
     return rejection(refused, texts.NOTES_USAGE)
 
 
-async def note_removed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
-    rt = runtime(context)
+async def note_removed(update: Update, context: Context, pressed: Callback) -> None:
+    rt = context.bot_data
     async with unit_of_work(rt, update) as (session, person):
         removed = await nudges.remove_quick_note(session, person, pressed.ref or 0)
         remaining = [(n.id, n.text) for n in await nudges.quick_notes(session, person)]
@@ -78,9 +75,9 @@ async def note_removed(
     await edit_pressed(update, view.text, markup)
 
 
-async def note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def note(update: Update, context: Context) -> None:
     """/note <words>: a note for the partner, delivered at the next nudge time."""
-    rt = runtime(context)
+    rt = context.bot_data
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         saved = await nudges.write_letter(session, person, command_text(update), rt.clock.now())
     if isinstance(saved, LetterSaved):
@@ -95,11 +92,9 @@ async def note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, rejection(saved, texts.NOTE_USAGE))
 
 
-async def prompt_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
+async def prompt_pressed(update: Update, context: Context, pressed: Callback) -> None:
     """A note tapped on a nudge prompt goes to the partner; ✍️ Write one arms a typed note."""
-    rt = runtime(context)
+    rt = context.bot_data
     occurrence = pressed.refs[0]
     now = rt.clock.now()
     async with unit_of_work(rt, update) as (session, person):

@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 from telegram.helpers import create_deep_linked_url
 
 from bot import callbacks, keyboards, texts
 from bot.callbacks import Callback
 from bot.handlers.common import Reply, answer, command_text, drop_buttons, send, unit_of_work
-from bot.runtime import runtime
+from bot.runtime import Context
 from bot.services import pairing, people
 from bot.services.common import Refusal
 from bot.services.pairing import AlreadyPaired, Redeem
 from bot.services.schedule import wall_time
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: Context) -> None:
     """`/start` welcomes; `/start <token>` is what opening an invite link sends."""
     if context.args:
         await _redeem(update, context, context.args[0])
         return
-    rt = runtime(context)
+    rt = context.bot_data
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         partner = await people.partner_of(session, person)
     if partner is None:
@@ -32,14 +31,14 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    async with unit_of_work(runtime(context), update, is_command=True):
+async def help_command(update: Update, context: Context) -> None:
+    async with unit_of_work(context.bot_data, update, is_command=True):
         pass
     await send(update, texts.help_text())
 
 
-async def pair(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
+async def pair(update: Update, context: Context) -> None:
+    rt = context.bot_data
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         made = await pairing.create_invite(session, person, rt.clock.now())
     if isinstance(made, AlreadyPaired):
@@ -49,10 +48,10 @@ async def pair(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update, texts.invite(link, made.token))
 
 
-async def join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def join(update: Update, context: Context) -> None:
     token = command_text(update).strip()
     if not token:
-        async with unit_of_work(runtime(context), update, is_command=True):
+        async with unit_of_work(context.bot_data, update, is_command=True):
             pass
         await send(update, texts.JOIN_USAGE)
         return
@@ -69,8 +68,8 @@ _REDEEM_REFUSALS = {
 }
 
 
-async def _redeem(update: Update, context: ContextTypes.DEFAULT_TYPE, token: str) -> None:
-    rt = runtime(context)
+async def _redeem(update: Update, context: Context, token: str) -> None:
+    rt = context.bot_data
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         result = await pairing.redeem(session, person, token, rt.clock.now())
     if result.outcome is Redeem.PAIRED:
@@ -85,8 +84,8 @@ async def _redeem(update: Update, context: ContextTypes.DEFAULT_TYPE, token: str
         await send(update, _REDEEM_REFUSALS[result.outcome])
 
 
-async def unpair(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
+async def unpair(update: Update, context: Context) -> None:
+    rt = context.bot_data
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         prompt = await pairing.unpair_prompt(session, person)
     if isinstance(prompt, Refusal):
@@ -101,10 +100,8 @@ async def unpair(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update, Reply(texts.unpair_confirm(prompt.partner_name), keyboards.inline(buttons)))
 
 
-async def unpair_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
-    rt = runtime(context)
+async def unpair_pressed(update: Update, context: Context, pressed: Callback) -> None:
+    rt = context.bot_data
     if pressed.action == "n":
         await answer(update)
         await drop_buttons(update, texts.UNPAIR_CANCELLED)

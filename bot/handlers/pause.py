@@ -4,7 +4,6 @@ buttons."""
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
 from bot import callbacks, keyboards, texts
 from bot.callbacks import Callback
@@ -17,7 +16,7 @@ from bot.handlers.common import (
     send,
     unit_of_work,
 )
-from bot.runtime import runtime
+from bot.runtime import Context
 from bot.services import agreements
 from bot.services import pause as pause_service
 from bot.services.common import Refusal
@@ -26,19 +25,19 @@ from bot.services.people import partner_of
 from bot.services.schedule import wall_time
 
 
-async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def pause(update: Update, context: Context) -> None:
     """/pause: choose how long."""
     await _offer(update, context, is_command=True)
 
 
-async def moment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def moment(update: Update, context: Context) -> None:
     """The ⏸ button, or the agreed safe word alone: the same choice, and a reply the bot was
     waiting for (a note half-written) stays armed for afterwards."""
     await _offer(update, context, is_command=False)
 
 
-async def _offer(update: Update, context: ContextTypes.DEFAULT_TYPE, *, is_command: bool) -> None:
-    rt = runtime(context)
+async def _offer(update: Update, context: Context, *, is_command: bool) -> None:
+    rt = context.bot_data
     async with unit_of_work(rt, update, is_command=is_command) as (session, person):
         partner = await partner_of(session, person)
         until = pause_service.active_until(person, rt.clock.now())
@@ -54,10 +53,8 @@ def _breathe_button() -> InlineKeyboardMarkup | None:
     return keyboards.inline([[(texts.BREATHE_BUTTON, callbacks.pack(callbacks.BREATHE, "g"))]])
 
 
-async def pause_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
-    rt = runtime(context)
+async def pause_pressed(update: Update, context: Context, pressed: Callback) -> None:
+    rt = context.bot_data
     now = rt.clock.now()
     async with unit_of_work(rt, update) as (session, person):
         result: Started | AlreadyPaused | Extended | Refusal | str
@@ -83,8 +80,8 @@ async def pause_pressed(
         await send(update, texts.pause_extended(result.until))
 
 
-async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
+async def resume(update: Update, context: Context) -> None:
+    rt = context.bot_data
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         result = await pause_service.resume(session, person, rt.clock.now())
     if isinstance(result, Refusal):
@@ -94,9 +91,9 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     # Resumed: the "coming back together" prompt arrives through the outbox.
 
 
-async def safeword(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def safeword(update: Update, context: Context) -> None:
     """/safeword shows it; /safeword <word> proposes one; /safeword off removes it."""
-    rt = runtime(context)
+    rt = context.bot_data
     raw = command_text(update).strip()
     now = rt.clock.now()
     async with unit_of_work(rt, update, is_command=True) as (session, person):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import callbacks, keyboards, texts
 from bot.callbacks import Buttons, Callback
@@ -20,7 +19,7 @@ from bot.handlers.common import (
     send,
     unit_of_work,
 )
-from bot.runtime import Runtime, runtime
+from bot.runtime import Context, Runtime
 from bot.services import phrases
 from bot.services.common import Refusal, Rejected
 from bot.services.phrases import Overview, Words
@@ -29,16 +28,16 @@ REMOVE_PAGE_SIZE = 8
 LABEL_CHARS = 40
 
 
-async def phrase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def phrase(update: Update, context: Context) -> None:
     await _new(update, context, as_receiver=True)
 
 
-async def offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def offer(update: Update, context: Context) -> None:
     await _new(update, context, as_receiver=False)
 
 
-async def _new(update: Update, context: ContextTypes.DEFAULT_TYPE, *, as_receiver: bool) -> None:
-    rt = runtime(context)
+async def _new(update: Update, context: Context, *, as_receiver: bool) -> None:
+    rt = context.bot_data
     raw = command_text(update)
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         result = await (phrases.propose if as_receiver else phrases.offer)(
@@ -76,12 +75,10 @@ async def typed_reword(
     return Reply(rejection(result, texts.EMPTY_MESSAGE))
 
 
-async def proposal_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
+async def proposal_pressed(update: Update, context: Context, pressed: Callback) -> None:
     """✅ Agree / ✏️ Edit / ✖ Decline on words the partner asked for."""
     if pressed.action == "e" and pressed.ref is not None:
-        rt = runtime(context)
+        rt = context.bot_data
         async with unit_of_work(rt, update) as (session, person):
             result = await phrases.start_rewording(session, person, pressed.ref, rt.clock.now())
         if isinstance(result, Words):
@@ -94,9 +91,7 @@ async def proposal_pressed(
     await _answer_pressed(update, context, pressed, phrases.PROPOSED)
 
 
-async def offer_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
+async def offer_pressed(update: Update, context: Context, pressed: Callback) -> None:
     """✅ Accept / ✖ No thanks on words the partner offered."""
     await _answer_pressed(update, context, pressed, phrases.OFFERED)
 
@@ -111,12 +106,12 @@ _ANSWERED = {
 
 async def _answer_pressed(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: Context,
     pressed: Callback,
     asked: str,
 ) -> None:
     """Yes (a) or no (d) to a proposal or an offer; the question's message becomes the answer."""
-    rt = runtime(context)
+    rt = context.bot_data
     if pressed.ref is None or pressed.action not in ("a", "d"):
         await answer(update, texts.BUTTON_STALE)
         return
@@ -137,11 +132,9 @@ async def _refused(update: Update, refusal: Refusal) -> None:
         await drop_buttons(update)
 
 
-async def remove_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
+async def remove_pressed(update: Update, context: Context, pressed: Callback) -> None:
     """✖ Remove — on a reworded phrase's notice, or in the /phrases removal list."""
-    rt = runtime(context)
+    rt = context.bot_data
     if pressed.ref is None:
         await answer(update, texts.BUTTON_STALE)
         return
@@ -158,8 +151,8 @@ async def remove_pressed(
         await drop_buttons(update)
 
 
-async def overview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
+async def overview(update: Update, context: Context) -> None:
+    rt = context.bot_data
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         view = await phrases.overview(session, person)
     if isinstance(view, Refusal):
@@ -190,12 +183,10 @@ async def overview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update, Reply(chunks[-1], keyboards.inline(menu)))
 
 
-async def menu_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
+async def menu_pressed(update: Update, context: Context, pressed: Callback) -> None:
     """The /phrases menu. Its buttons name the couple they were shown to: after an unpairing
     they do nothing."""
-    rt = runtime(context)
+    rt = context.bot_data
     if pressed.action == "done":
         await answer(update)
         await drop_buttons(update)

@@ -4,17 +4,16 @@ confirmation)."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import callbacks, keyboards, texts
 from bot.callbacks import Callback
 from bot.handlers.common import Reply, answer, drop_buttons, send, unit_of_work
-from bot.runtime import runtime
+from bot.runtime import Context
 from bot.services import privacy
 
 
-async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
+async def export(update: Update, context: Context) -> None:
+    rt = context.bot_data
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         document = await privacy.export(session, person, rt.clock.now())
     chat = update.effective_chat
@@ -22,8 +21,8 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await chat.send_document(document, filename=texts.EXPORT_FILENAME, caption=texts.EXPORT_CAPTION)
 
 
-async def delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    async with unit_of_work(runtime(context), update, is_command=True) as (_session, person):
+async def delete(update: Update, context: Context) -> None:
+    async with unit_of_work(context.bot_data, update, is_command=True) as (_session, person):
         person_id = person.id
     buttons = [
         [
@@ -34,10 +33,8 @@ async def delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update, Reply(texts.DELETE_CONFIRM, keyboards.inline(buttons)))
 
 
-async def delete_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
-    rt = runtime(context)
+async def delete_pressed(update: Update, context: Context, pressed: Callback) -> None:
+    rt = context.bot_data
     async with unit_of_work(rt, update) as (session, person):
         mine = pressed.refs[0] == person.id
         if mine and pressed.action == "y":

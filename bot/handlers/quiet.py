@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.handlers.common import command_text, send, unit_of_work
-from bot.runtime import runtime
+from bot.runtime import Context
 from bot.services import quiet
 from bot.services.quiet import QuietProblem, QuietSet
 
@@ -18,8 +17,8 @@ _PROBLEMS = {
 }
 
 
-async def quiet_hours(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    async with unit_of_work(runtime(context), update, is_command=True) as (session, person):
+async def quiet_hours(update: Update, context: Context) -> None:
+    async with unit_of_work(context.bot_data, update, is_command=True) as (session, person):
         result = await quiet.set_quiet(session, person, command_text(update))
     if result is None:
         await send(update, texts.QUIET_OFF)

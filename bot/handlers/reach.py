@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.ext import ContextTypes
 
-from bot.runtime import runtime
+from bot.runtime import Context
 from bot.services import people, reach
 
 GONE = {ChatMemberStatus.BANNED, ChatMemberStatus.LEFT}
 
 
-async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def membership(update: Update, context: Context) -> None:
     change = update.my_chat_member
     if change is None or change.chat.type != ChatType.PRIVATE:
         return
-    rt = runtime(context)
+    rt = context.bot_data
     now = rt.clock.now()
     async with rt.db.transaction() as session:
         person = await people.find(session, change.from_user.id)

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import keyboards, texts
 from bot.callbacks import Callback
 from bot.db.models import Person
 from bot.handlers.balance import breathe_first
 from bot.handlers.common import Reply, answer, edit_pressed, rejection, send, unit_of_work
-from bot.runtime import Runtime, runtime
+from bot.runtime import Context, Runtime
 from bot.services import reassurance
 from bot.services.common import Refusal
 from bot.services.reassurance import Replied
 
 
-async def reassure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reassure(update: Update, context: Context) -> None:
     """The words (or a gentle note that there are none yet) are committed to the outbox with the
     partner's notice, then sent from here at once, first in line."""
-    rt = runtime(context)
+    rt = context.bot_data
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         result = await reassurance.request(session, person, rt.clock.now(), rt.rng)
         chat_id = person.chat_id
@@ -28,15 +27,13 @@ async def reassure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, Reply(texts.NOT_PAIRED, keyboards.no_keyboard()))
     elif result.held:
         await send(update, breathe_first(result.words_row))
-    elif rt.dispatcher is not None:
+    else:
         await rt.dispatcher.send_now(result.words_row, chat_id)
 
 
-async def reply_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
+async def reply_pressed(update: Update, context: Context, pressed: Callback) -> None:
     """💛 I'm here / 📞 I'll call soon / 🕐 Let's talk tonight / ✍️ Write back."""
-    rt = runtime(context)
+    rt = context.bot_data
     if pressed.ref is None:
         await answer(update, texts.BUTTON_STALE)
         return

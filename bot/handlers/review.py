@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.callbacks import Callback
 from bot.handlers import rituals as ritual_handlers
 from bot.handlers.common import answer, edit_pressed, rejection, unit_of_work
-from bot.runtime import runtime
+from bot.runtime import Context
 from bot.services import review
 from bot.services.common import Refusal
 
 
-async def review_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
-    rt = runtime(context)
+async def review_pressed(update: Update, context: Context, pressed: Callback) -> None:
+    rt = context.bot_data
     keep = pressed.action == "k"
     async with unit_of_work(rt, update) as (session, person):
         result = await review.answer(session, person, pressed.refs[0], keep, rt.clock.now())

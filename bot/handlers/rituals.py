@@ -4,7 +4,6 @@ decline, the starter set offered after pairing, and "Planned ✓" on a date remi
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
 from bot import callbacks, keyboards, texts
 from bot.callbacks import Buttons, Callback
@@ -17,7 +16,7 @@ from bot.handlers.common import (
     send,
     unit_of_work,
 )
-from bot.runtime import runtime
+from bot.runtime import Context
 from bot.services import rituals
 from bot.services.common import Refusal
 from bot.services.rituals import Added, Change, Changed, NewRitual, NoSuchNumber, Overview
@@ -70,15 +69,15 @@ def _added(result: Added | Refusal) -> str:
     return _REFUSALS[result]
 
 
-async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    async with unit_of_work(runtime(context), update, is_command=True) as (session, person):
+async def menu(update: Update, context: Context) -> None:
+    async with unit_of_work(context.bot_data, update, is_command=True) as (session, person):
         view = await rituals.overview(session, person)
     await send(update, texts.NOT_PAIRED if isinstance(view, Refusal) else _menu(view))
 
 
-async def ritual_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ritual_command(update: Update, context: Context) -> None:
     """/ritual add <kind> <HH:MM> [days] | list | pause <n> | resume <n> | delete <n>"""
-    rt = runtime(context)
+    rt = context.bot_data
     words = command_text(update).split()
     sub = words[0].lower() if words else ""
     args = words[1:]
@@ -123,11 +122,9 @@ def _changed(what: Change, result: Changed | NoSuchNumber | Refusal) -> str:
     }[what](result.label)
 
 
-async def menu_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
+async def menu_pressed(update: Update, context: Context, pressed: Callback) -> None:
     """⏸ / ▶ / 🗑 beside a ritual, or ➕ Add a ritual, in the /rituals menu."""
-    rt = runtime(context)
+    rt = context.bot_data
     if pressed.action == "a":
         await answer(update)
         await edit_pressed(update, texts.RITUAL_PICK_KIND, keyboards.inline(rituals.kind_buttons()))
@@ -143,11 +140,9 @@ async def menu_pressed(
     await _edit_to(update, _menu(view))
 
 
-async def add_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
+async def add_pressed(update: Update, context: Context, pressed: Callback) -> None:
     """The add flow: kind → time → days."""
-    rt = runtime(context)
+    rt = context.bot_data
     refs = pressed.refs
     if pressed.action == "x":
         await answer(update)
@@ -182,11 +177,9 @@ async def add_pressed(
     await edit_pressed(update, _added(result))
 
 
-async def notice_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
+async def notice_pressed(update: Update, context: Context, pressed: Callback) -> None:
     """👍 Keep it / ✖ Decline on a ritual the partner added."""
-    rt = runtime(context)
+    rt = context.bot_data
     keep = pressed.action == "k"
     async with unit_of_work(rt, update) as (session, person):
         result = await rituals.answer_notice(
@@ -199,11 +192,9 @@ async def notice_pressed(
     await edit_pressed(update, (texts.ritual_kept if keep else texts.ritual_declined)(result.label))
 
 
-async def starter_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
+async def starter_pressed(update: Update, context: Context, pressed: Callback) -> None:
     """The starter set after pairing: add at the suggested time, or pick another time."""
-    rt = runtime(context)
+    rt = context.bot_data
     couple, *rest = pressed.refs
     async with unit_of_work(rt, update) as (session, person):
         own = person.couple_id == couple
@@ -249,11 +240,9 @@ async def _edit_to(update: Update, reply: Reply) -> None:
     await edit_pressed(update, reply.text, markup)
 
 
-async def date_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
+async def date_pressed(update: Update, context: Context, pressed: Callback) -> None:
     """Planned ✓ on a date reminder."""
-    rt = runtime(context)
+    rt = context.bot_data
     async with unit_of_work(rt, update) as (session, person):
         result = await rituals.date_planned(session, person, pressed.ref or 0, rt.clock.now())
     if isinstance(result, Refusal):

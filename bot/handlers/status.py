@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.handlers.common import send, unit_of_work
-from bot.runtime import runtime
+from bot.runtime import Context
 from bot.services import status as status_service
 from bot.services.status import Clock
 
@@ -17,8 +16,8 @@ def _line(clock: Clock) -> str:
     return "\n".join([line, *clock.states])
 
 
-async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
+async def status(update: Update, context: Context) -> None:
+    rt = context.bot_data
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         view = await status_service.status(session, person, rt.clock.now())
     lines = [_line(view.me)]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.handlers.common import send
+from bot.runtime import Context
 
 
-async def support(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def support(update: Update, context: Context) -> None:
     await send(update, texts.SUPPORT)

@@ -4,12 +4,11 @@ suggestions after a typo)."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import keyboards, texts
 from bot.callbacks import Callback
 from bot.handlers.common import Reply, answer, command_text, edit_pressed, send, unit_of_work
-from bot.runtime import runtime
+from bot.runtime import Context
 from bot.services import timezones
 from bot.services.pairing import zone_buttons
 from bot.services.schedule import ZoneChoice
@@ -28,8 +27,8 @@ def _result(result: ZoneSet | ZoneChoice) -> Reply:
     )
 
 
-async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
+async def timezone(update: Update, context: Context) -> None:
+    rt = context.bot_data
     name = command_text(update).strip()
     if not name:
         async with unit_of_work(rt, update, is_command=True):
@@ -43,10 +42,8 @@ async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update, _result(result))
 
 
-async def zone_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
-    rt = runtime(context)
+async def zone_pressed(update: Update, context: Context, pressed: Callback) -> None:
+    rt = context.bot_data
     async with unit_of_work(rt, update) as (session, person):
         result = await timezones.set_zone(session, person, pressed.text or "", rt.clock.now())
     if not isinstance(result, ZoneSet):

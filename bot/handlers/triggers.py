@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import keyboards, texts
 from bot.callbacks import Callback
@@ -19,7 +18,7 @@ from bot.handlers.common import (
     send,
     unit_of_work,
 )
-from bot.runtime import Runtime, runtime
+from bot.runtime import Context, Runtime
 from bot.services import triggers
 from bot.services.common import Refusal
 from bot.services.triggers import Next
@@ -31,8 +30,8 @@ def _next_reply(result: Next) -> Reply:
     return Reply(result.text, keyboards.inline(result.buttons))
 
 
-async def trigger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
+async def trigger(update: Update, context: Context) -> None:
+    rt = context.bot_data
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         logged = await triggers.log(session, person, command_text(update), rt.clock.now())
     if isinstance(logged, int):
@@ -42,8 +41,8 @@ async def trigger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, rejection(logged, texts.TRIGGER_USAGE))
 
 
-async def listing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    rt = runtime(context)
+async def listing(update: Update, context: Context) -> None:
+    rt = context.bot_data
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         items = await triggers.listing(session, person)
     if not items:
@@ -53,10 +52,8 @@ async def listing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, page)
 
 
-async def trigger_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, pressed: Callback
-) -> None:
-    rt = runtime(context)
+async def trigger_pressed(update: Update, context: Context, pressed: Callback) -> None:
+    rt = context.bot_data
     now = rt.clock.now()
     async with unit_of_work(rt, update) as (session, person):
         if pressed.action in ("f", "n"):

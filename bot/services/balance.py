@@ -120,3 +120,11 @@ async def release(session: AsyncSession, person: Person, delivery_id: int, at: d
     )
     session.info[DUE_CHANGED] = True
     return bool(getattr(result, "rowcount", 0))
+
+
+async def release_for(
+    session: AsyncSession, person_id: int, delivery_id: int, at: datetime
+) -> bool:
+    """The end of a breathing run: the words it held come at `at`, if they are still waiting."""
+    person = await session.get(Person, person_id)
+    return person is not None and await release(session, person, delivery_id, at)
