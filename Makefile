@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: run test demo lint typecheck unit migrate clean fuzz bench bench-startup bench-throughput bench-lateness bench-faults bench-crashes bench-limits bench-relay
+.PHONY: run test test-all demo lint typecheck unit unit-all migrate clean fuzz bench bench-startup bench-throughput bench-lateness bench-faults bench-crashes bench-limits bench-relay
 
 # A stamp per install flavour, rebuilt when the dependency list changes.
 $(VENV)/.run-installed: pyproject.toml constraints.txt
@@ -27,8 +27,14 @@ run: $(VENV)/.run-installed
 migrate: $(VENV)/.run-installed
 	$(PY) -m bot migrate
 
-## Lint, type-check and run the whole suite
+# Tests run in parallel, one worker per core.
+PYTEST := $(PY) -m pytest -n auto
+
+## Lint, type-check and run the suite, but for the slow tests (real processes, rates, seconds)
 test: $(VENV)/.dev-installed lint typecheck unit
+
+## The same with the slow tests too (what CI runs, on SQLite and on PostgreSQL)
+test-all: $(VENV)/.dev-installed lint typecheck unit-all
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
@@ -38,7 +44,10 @@ typecheck: $(VENV)/.dev-installed
 	$(VENV)/bin/mypy
 
 unit: $(VENV)/.dev-installed
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
+
+unit-all: $(VENV)/.dev-installed
+	$(PYTEST) $(PYTEST_ARGS)
 
 ## Play a scripted conversation between two partners against the local Telegram emulator
 demo: $(VENV)/.dev-installed

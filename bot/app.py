@@ -72,8 +72,25 @@ class StartupError(Exception):
         self.exit_code = exit_code
 
 
+# Telegram's CA certificates, read once per process and shared by every HTTP client (each would
+# otherwise read the whole bundle again: about a tenth of a second apiece).
+tls = functools.cache(httpx.create_ssl_context)
+
+
+def _request(settings: Settings, pool: int, **httpx_kwargs: Any) -> HTTPXRequest:
+    return HTTPXRequest(
+        connection_pool_size=pool,
+        connect_timeout=10,
+        read_timeout=settings.telegram_read_timeout,
+        write_timeout=15,
+        pool_timeout=5,
+        httpx_kwargs={"verify": tls()} | httpx_kwargs,
+    )
+
+
 def build_application(settings: Settings, token: str, db: Database, clock: Clock) -> App:
     limiter = RateLimiter(settings.telegram_rate_limit)
+    updates = PerPersonUpdateProcessor()
     app: App = (
         ApplicationBuilder()
         .context_types(CONTEXT_TYPES)
@@ -82,18 +99,14 @@ def build_application(settings: Settings, token: str, db: Database, clock: Clock
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_file_url)
         .rate_limiter(limiter)
-        .concurrent_updates(PerPersonUpdateProcessor())
-        .connection_pool_size(32)
-        .connect_timeout(10)
-        .read_timeout(settings.telegram_read_timeout)
-        .write_timeout(15)
-        .pool_timeout(5)
-        .get_updates_read_timeout(POLL_TIMEOUT + 10)
+        .concurrent_updates(updates)
+        .request(_request(settings, 32))
+        .get_updates_request(_request(settings, 1))
         .post_init(_on_startup)
         .build()
     )
     rt = app.bot_data
-    rt.settings, rt.db, rt.clock = settings, db, clock
+    rt.settings, rt.db, rt.clock, rt.updates = settings, db, clock, updates
     handlers.register(app)
     app.add_handler(TypeHandler(Update, functools.partial(_count_update, rt)), group=-2)
     assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
@@ -103,20 +116,15 @@ def build_application(settings: Settings, token: str, db: Database, clock: Clock
     # that has left the process.
     rt.journal = Journal(settings.journal_dir, rt.node)  # opened in serve(), after getMe
     pool = DELIVERY_LANES + 1
-    transport = JournalTransport(rt.journal, limits=httpx.Limits(max_connections=pool))
+    transport = JournalTransport(
+        rt.journal, verify=tls(), limits=httpx.Limits(max_connections=pool)
+    )
     delivery_bot = ExtBot(
         token,
         base_url=settings.telegram_api_base_url,
         base_file_url=settings.telegram_api_file_url,
         rate_limiter=limiter,
-        request=HTTPXRequest(
-            connection_pool_size=pool,
-            connect_timeout=10,
-            read_timeout=settings.telegram_read_timeout,
-            write_timeout=15,
-            pool_timeout=5,
-            httpx_kwargs={"transport": transport},
-        ),
+        request=_request(settings, pool, transport=transport),
     )
     rt.delivery_bot = delivery_bot
     sender = Sender(delivery_bot, rt.db, rt.clock, rt.node, limiter, rt.journal, rt.metrics)

@@ -18,6 +18,7 @@ from bot.db import Database
 from bot.delivery.journal import Journal
 from bot.delivery.limiter import Prepaid
 from bot.metrics import Metrics
+from bot.updates import PerPersonUpdateProcessor
 from jobs.breathing import Breathing
 from jobs.dispatcher import Dispatcher
 from jobs.leader import Leadership
@@ -39,6 +40,7 @@ class Runtime:
     leadership: Leadership
     breathing: Breathing
     upkeep: Upkeep
+    updates: PerPersonUpdateProcessor
 
     def __init__(self) -> None:
         self.node = node_id()

@@ -34,9 +34,18 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self.started = 0  # updates handed to this processor
+        self.in_flight = 0  # of those, not yet handled
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        key = _key(update)
+        self.started += 1
+        self.in_flight += 1
+        try:
+            await self._in_turn(_key(update), coroutine)
+        finally:
+            self.in_flight -= 1
+
+    async def _in_turn(self, key: int | None, coroutine: Awaitable[Any]) -> None:
         if key is None:
             async with self._slots:
                 await coroutine

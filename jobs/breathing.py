@@ -7,15 +7,17 @@ released when the breathing ends or stops (and, should the run be lost, by their
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from apscheduler.jobstores.base import JobLookupError
 from telegram import Bot
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes, JobQueue
+from telegram.ext import ContextTypes, Job, JobQueue
 
 from bot import callbacks, keyboards, texts
 from bot.clock import RUN_HOWEVER_LATE, Clock
@@ -24,6 +26,8 @@ from bot.db import Database
 from bot.services import balance, soothing
 
 log = logging.getLogger(__name__)
+
+STEP = "breathe:"  # the name of a step's job, before the run's id
 
 
 @dataclass
@@ -34,6 +38,7 @@ class Run:
     step: int = 0
     # (person id, outbox row): words to release when the breathing ends.
     release: tuple[int, int] | None = None
+    next_step: Job[Any] | None = None
 
 
 class Breathing:
@@ -76,20 +81,26 @@ class Breathing:
         await self._finish(run)
         return True
 
+    @property
+    def steps_planned(self) -> int:
+        """Steps waiting in the JobQueue for their moment."""
+        return sum(1 for job in self._jobs.jobs() if (job.name or "").startswith(STEP))
+
     def _plan(self, run: Run) -> None:
-        self._jobs.run_once(
+        run.next_step = self._jobs.run_once(
             self._step,
             when=self._settings.breathe_seconds,
             data=run,
-            name=f"breathe:{run.id}",
+            name=f"{STEP}{run.id}",
             job_kwargs=RUN_HOWEVER_LATE,  # a stalled run still ends, and releases its words
         )
 
     async def _step(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert context.job is not None
         run: Run = context.job.data  # type: ignore[assignment]
+        run.next_step = None
         if self.runs.get(run.id) is not run:
-            return  # stopped meanwhile
+            return  # stopped just as this step fell due
         run.step += 1
         done = run.step >= soothing.STEPS
         try:
@@ -120,6 +131,10 @@ class Breathing:
 
     async def _finish(self, run: Run) -> None:
         self.runs.pop(run.id, None)
+        if run.next_step is not None:  # Stop: the step planned next never comes
+            with contextlib.suppress(JobLookupError):  # (it may be starting this instant)
+                run.next_step.schedule_removal()
+            run.next_step = None
         if run.release is None:
             return
         person_id, delivery_id = run.release

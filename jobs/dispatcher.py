@@ -79,6 +79,11 @@ class Dispatcher:
         return self._running or (self._job is not None and planned_now)
 
     @property
+    def next_look(self) -> datetime | None:
+        """When the next look at the outbox is planned (the earliest due instant it knows)."""
+        return self._job_at if self._job is not None else None
+
+    @property
     def alive(self) -> bool:
         """Started, not stopping, and its scheduler running: due rows will be looked at."""
         scheduler = self._jobs.scheduler

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -52,12 +52,15 @@ class Steady:
     rt: Runtime = field(init=False)  # set by start()
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
+    _idle: Callable[[], bool] = field(default=lambda: True)
 
     def user(self, first_name: str) -> FakeUser:
         return self.telegram.user(first_name)
 
     async def start(self) -> None:
         self._stop = asyncio.Event()
+        bot = self.telegram.bots[self.settings.require_token()]
+        handed_before = bot.handed_out
         ready: asyncio.Future[Runtime] = asyncio.get_running_loop().create_future()
         self._task = asyncio.create_task(
             serve(
@@ -74,16 +77,33 @@ class Steady:
         if self._task in done:
             self._task.result()  # raises the startup error
         assert ready in done, "the bot did not start"
-        self.rt = ready.result()
+        self.rt = rt = ready.result()
+        rt.dispatcher.chat_spacing = self.chat_spacing
         # On PostgreSQL the process sends scheduled work once it holds the leader's lock.
-        await asyncio.wait_for(self.rt.leadership.elected.wait(), 30)
-        self.rt.dispatcher.chat_spacing = self.chat_spacing
+        await asyncio.wait_for(rt.leadership.elected.wait(), 30)
+
+        def idle() -> bool:
+            """Every update handed to this bot since it started is handled, and nothing is in
+            hand: no look at the outbox running or due, no breathing run, no upkeep."""
+            updates = rt.updates
+            return (
+                updates.in_flight == 0
+                and updates.started >= bot.handed_out - handed_before
+                and not rt.dispatcher.busy
+                and not rt.breathing.runs
+                and not rt.upkeep.running
+            )
+
+        self._idle = idle
+        self.telegram.watchers.append(idle)
 
     async def stop(self) -> None:
         self._stop.set()
         if self._task is not None:
             await asyncio.wait_for(self._task, 30)
             self._task = None
+        if self._idle in self.telegram.watchers:
+            self.telegram.watchers.remove(self._idle)
 
     async def restart(self) -> None:
         await self.stop()
@@ -97,23 +117,24 @@ class Steady:
         self.clock.set(instant)
         if self._task is not None:
             self.rt.wake_dispatcher()
-            await asyncio.sleep(0)
             await self.settle()
 
-    async def walk(self, delta: timedelta, step: timedelta = timedelta(minutes=1)) -> None:
-        """Move time forward a step at a time, as a running bot lives through it."""
+    async def walk(self, delta: timedelta) -> None:
+        """Live through `delta` as a running bot does: from one due instant to the next (the
+        dispatcher's next planned look), settling at each, then to the end."""
         end = self.clock.now() + delta
-        while self.clock.now() < end:
-            await self.advance_to(min(self.clock.now() + step, end))
+        await self.settle()
+        for _ in range(10_000):
+            now = self.clock.now()
+            if now >= end:
+                return
+            planned = self.rt.dispatcher.next_look
+            await self.advance_to(end if planned is None else min(max(planned, now), end))
+        raise AssertionError("the bot kept planning a look at the same instant")
 
     async def settle(self) -> None:
-        """Wait until Telegram traffic is quiet and the dispatcher has nothing due in hand."""
-        for _ in range(200):
-            await self.telegram.settle()
-            if not self.rt.dispatcher.busy:
-                return
-            await asyncio.sleep(0.02)
-        raise AssertionError("the dispatcher did not settle")
+        """Wait until the bot is idle: no update, request or due row in hand."""
+        await self.telegram.settle()
 
 
 def settings_for(telegram: FakeTelegram, database_url: str, **extra: object) -> Settings:

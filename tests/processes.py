@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
@@ -124,17 +124,60 @@ async def _couple(session: AsyncSession, users: list[FakeUser], now: datetime) -
     return members
 
 
-async def statuses(database_url: str, kind: str | None = None) -> dict[str, int]:
-    """How many rows of each status: the rituals' occurrences, or the rows of one `kind`."""
+async def statuses(
+    database_url: str, kind: str | None = None, *, every: bool = False
+) -> dict[str, int]:
+    """How many rows of each status: the rituals' occurrences, the rows of one `kind`, or
+    `every` row."""
     db = Database(database_url)
     async with db.transaction() as session:
-        which = Delivery.kind == kind if kind else Delivery.ritual_id.is_not(None)
+        which = (
+            true() if every else Delivery.kind == kind if kind else Delivery.ritual_id.is_not(None)
+        )
         rows = await session.execute(select(Delivery.status).where(which))
         counts: dict[str, int] = {}
         for (status,) in rows:
             counts[status] = counts.get(status, 0) + 1
     await db.dispose()
     return counts
+
+
+async def sent_out(telegram: FakeTelegram, database_url: str, timeout: float = 30) -> None:
+    """Until nothing is left to send — no outbox row pending or being sent, no call in flight —
+    after which no message (and so no duplicate) can still come."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        counts = await statuses(database_url, kind=None, every=True)
+        if not counts.get("pending") and not counts.get("sending") and not telegram.inflight:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still sending after {timeout} s: {counts}")
+        await asyncio.sleep(0.05)
+
+
+SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
+
+
+def journal_lines(directory: Path) -> int:
+    """Requests that delivery journals under `directory` say have left their process (journals
+    live beside the SQLite file, or in data/journal with PostgreSQL)."""
+    return sum(
+        line.startswith("+ ")
+        for path in directory.rglob("*.sent")
+        for line in path.read_text().splitlines()
+    )
+
+
+async def journal_caught_up(telegram: FakeTelegram, directory: Path, since: int) -> None:
+    """Until the running bot's journal names every message Telegram received from it (since
+    `telegram.arrivals[since]`): a request reaches Telegram a moment before its process notes
+    that it left — on a busy machine, longer — and a kill meant to land after both waits here."""
+
+    def caught_up() -> bool:
+        sent = sum(method in SENDS for _, method, _ in telegram.arrivals[since:])
+        return journal_lines(directory) >= sent
+
+    await wait_until(caught_up, 30, "the journal's lines for what Telegram received")
 
 
 def prompts(user: FakeUser) -> int:

@@ -9,13 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from jobs.dispatcher import CONCURRENCY
 from tests.faketelegram import FakeTelegram, Fault, FaultPlan
 from tests.processes import (
     BotProcess,
     bot_env,
+    journal_caught_up,
     prompts,
     seed_agreed_words,
     seed_checkins,
+    sent_out,
     soon,
     statuses,
     wait_until,
@@ -34,13 +37,14 @@ async def test_killed_between_telegram_accepting_and_recording_nothing_is_sent_t
     env = bot_env(telegram, database_url)
     first = await BotProcess.start(env, tmp_path)
     await asyncio.wait_for(telegram.faults.held.wait(), 30)
+    await journal_caught_up(telegram, tmp_path, since=0)
     await first.kill()
     telegram.faults.release()
     assert prompts(alex) == 1
 
     second = await BotProcess.start(env, tmp_path)
     await wait_until(lambda: prompts(sam) == 1, 30, "Sam's check-in")
-    await asyncio.sleep(2)  # time enough for a duplicate, if there were going to be one
+    await sent_out(telegram, database_url)  # a duplicate would have come by now
     assert await second.terminate() == 0
     assert (prompts(alex), prompts(sam)) == (1, 1)
     # Alex's request had left the killed process (its journal says so): it is `uncertain` from
@@ -60,7 +64,8 @@ async def test_killed_between_claiming_and_sending_the_unsent_claims_are_sent_on
     env = bot_env(telegram, database_url, TELEGRAM_RATE_LIMIT="0")
     first = await BotProcess.start(env, tmp_path)
     await asyncio.wait_for(telegram.faults.held.wait(), 30)
-    await asyncio.sleep(0.3)
+    await every_lane_held(telegram)
+    await journal_caught_up(telegram, tmp_path, since=0)
     claimed = (await statuses(database_url)).get("sending", 0)
     await first.kill()
     telegram.faults.release()
@@ -69,7 +74,7 @@ async def test_killed_between_claiming_and_sending_the_unsent_claims_are_sent_on
 
     second = await BotProcess.start(env, tmp_path)
     await wait_until(lambda: all(prompts(p) >= 1 for p in people), 60, "every check-in")
-    await asyncio.sleep(1)
+    await sent_out(telegram, database_url)
     assert await second.terminate() == 0
     assert [prompts(p) for p in people] == [1] * len(people)
     assert (await statuses(database_url)).get("uncertain") == reached
@@ -85,6 +90,7 @@ async def test_killed_between_recording_an_occurrence_and_sending_it_nothing_is_
     env = bot_env(telegram, database_url, TELEGRAM_RATE_LIMIT="2")
     first = await BotProcess.start(env, tmp_path)
     await asyncio.wait_for(telegram.faults.held.wait(), 30)
+    await journal_caught_up(telegram, tmp_path, since=0)
     pending = (await statuses(database_url)).get("pending", 0)
     await first.kill()
     telegram.faults.release()
@@ -92,7 +98,7 @@ async def test_killed_between_recording_an_occurrence_and_sending_it_nothing_is_
 
     second = await BotProcess.start(bot_env(telegram, database_url), tmp_path)
     await wait_until(lambda: all(prompts(p) == 1 for p in people), 60, "every check-in")
-    await asyncio.sleep(1)
+    await sent_out(telegram, database_url)
     assert await second.terminate() == 0
     assert [prompts(p) for p in people] == [1] * len(people)
 
@@ -103,34 +109,32 @@ async def test_killed_again_and_again_mid_burst_every_checkin_arrives_once(
     """80 check-ins due at once; the bot is killed three times mid-burst — each time while
     Telegram has accepted messages the bot has not recorded yet — and restarted.
 
-    Every lane's request is held before the kill (`hold_spell` and a moment's wait), so no kill
-    lands in the millisecond between a claim and its request, which docs/delivery.md names as
-    the one moment a crash loses a message. (bench/crashes.py kills at truly random moments
-    and reports the figures.)"""
+    Every lane's request is held, and noted in the journal, before the kill (`hold_spell`), so no
+    kill lands in the instant between a request reaching Telegram and its journal line, which
+    docs/delivery.md names as the one moment a crash can send a message twice.
+    (bench/crashes.py kills at truly random moments and reports the figures.)"""
     people = await seed_checkins(telegram, database_url, 40, soon(), datetime.now(UTC))
     telegram.faults = FaultPlan(hold_calls=frozenset({15, 40, 65}), hold_spell=True)
     env = bot_env(telegram, database_url)
     for _ in range(3):
+        since = len(telegram.arrivals)
         process = await BotProcess.start(env, tmp_path)
         await asyncio.wait_for(telegram.faults.held.wait(), 60)
-        await asyncio.sleep(0.3)  # the other lanes' claimed requests reach the server, held
+        await every_lane_held(telegram)
+        await journal_caught_up(telegram, tmp_path, since)
         await process.kill()
         telegram.faults.release()
     last = await BotProcess.start(env, tmp_path)
     await wait_until(lambda: all(prompts(p) >= 1 for p in people), 60, "every check-in")
-    await asyncio.sleep(1)
+    await sent_out(telegram, database_url)
     assert await last.terminate() == 0
     assert [prompts(p) for p in people] == [1] * len(people)
 
 
-def journaled(directory: Path) -> bool:
-    """Whether a delivery journal under `directory` says a request left (journals live beside
-    the SQLite file, or in data/journal with PostgreSQL)."""
-    return any(
-        line.startswith("+ ")
-        for path in directory.rglob("*.sent")
-        for line in path.read_text().splitlines()
-    )
+async def every_lane_held(telegram: FakeTelegram) -> None:
+    """Until each of the dispatcher's lanes has a request held by Telegram: every request that
+    was going to leave before the kill has left."""
+    await telegram.wait_for(lambda: telegram.inflight >= CONCURRENCY, 30, "every lane held")
 
 
 async def test_killed_while_the_agreed_words_are_on_their_way_they_arrive_once(
@@ -150,7 +154,7 @@ async def test_killed_while_the_agreed_words_are_on_their_way_they_arrive_once(
     # request reaches Telegram a moment before the bot's journal line says it left (on a busy
     # machine, longer): the kill lands after both, as the test's name says.
     await wait_until(lambda: not telegram.bot.updates, 30, "the tap confirmed by the next poll")
-    await wait_until(lambda: journaled(tmp_path), 30, "the journal's line for the words")
+    await journal_caught_up(telegram, tmp_path, since=0)
     await first.kill()
     telegram.faults.release()
 
@@ -160,7 +164,7 @@ async def test_killed_while_the_agreed_words_are_on_their_way_they_arrive_once(
         return sum(1 for m in sam.inbox if "Alex asked for reassurance" in m.shown)
 
     await wait_until(lambda: notices() >= 1, 30, "Sam's notice")
-    await asyncio.sleep(2)  # time enough for a duplicate, if there were going to be one
+    await sent_out(telegram, database_url)
     assert await second.terminate() == 0
     assert [m.shown for m in alex.inbox] == ["💛 From Sam:\n\n“Right here.”"]
     assert notices() == 1

@@ -169,12 +169,18 @@ async def test_a_callback_query_can_be_answered_once(telegram: FakeTelegram, bot
         await query.answer("again")
 
 
+async def polling(telegram: FakeTelegram) -> None:
+    """Until a long poll is waiting at the server."""
+    bot = telegram.bot
+    await telegram.wait_for(lambda: bot.poller is not None and not bot.poller.done(), what="a poll")
+
+
 async def test_get_updates_long_polls_and_confirms_by_offset(
     telegram: FakeTelegram, bot: Bot
 ) -> None:
     user = telegram.user("Alex")
     poll = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.1)
+    await polling(telegram)
     assert not poll.done()  # waiting, as a long poll does
     await user.start()
     first = await poll
@@ -190,7 +196,7 @@ async def test_a_second_poller_ends_the_first_with_a_conflict(
 ) -> None:
     """As when two copies of a bot run with one token."""
     first = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.1)
+    await polling(telegram)
     status, body = await call(telegram, "getUpdates", timeout=0)
     assert (status, body["result"]) == (200, [])
     with pytest.raises(Conflict, match=r"(?i)terminated by other getUpdates request"):

@@ -3,7 +3,6 @@ file_id, paging, and the weekly digest — appreciations first — with the week
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -158,11 +157,7 @@ async def test_a_couple_paired_before_the_digest_existed_gets_it_after_the_next_
     async with steady.rt.db.transaction() as session:  # as if paired before the digest existed
         await session.execute(delete(Ritual).where(Ritual.kind == rituals.DIGEST))
     await steady.restart()
-    for _ in range(100):  # the start-up's upkeep runs in the background
-        async with steady.rt.db.transaction() as session:
-            if await session.scalar(select(Ritual.id).where(Ritual.kind == rituals.DIGEST)):
-                break
-        await asyncio.sleep(0.05)
+    await steady.settle()  # the start-up's upkeep runs in the background
     await steady.advance_to(datetime(2026, 3, 8, 18, 0, tzinfo=UTC))
     await alex.expect(texts.DIGEST_HEAD)
     await sam.expect(texts.DIGEST_HEAD)

@@ -218,7 +218,7 @@ async def test_the_partner_notice_is_retried_through_telegram_hiccups(steady: St
     )
     await alex.tap(texts.REASSURE_BUTTON)
     await alex.expect("There are no agreed words from Sam")
-    await steady.walk(timedelta(seconds=20), step=timedelta(seconds=1))
+    await steady.walk(timedelta(seconds=20))
     await sam.expect("Alex asked for reassurance")
     await steady.settle()
     assert len([m for m in sam.inbox if "asked for reassurance" in m.shown]) == 1

@@ -6,7 +6,6 @@ say "too many requests" — the budget is shared, not per process."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +13,15 @@ import pytest
 
 from tests.databases import BACKEND
 from tests.faketelegram import FakeTelegram, StrictLimits
-from tests.processes import BotProcess, bot_env, prompts, seed_checkins, statuses, wait_until
+from tests.processes import (
+    BotProcess,
+    bot_env,
+    prompts,
+    seed_checkins,
+    sent_out,
+    statuses,
+    wait_until,
+)
 from tests.test_webhook import SECRET, free_port
 
 pytestmark = [
@@ -47,7 +54,7 @@ async def test_three_replicas_share_the_budget_and_finish_a_burst_one_of_them_dr
     await wait_until(lambda: sum(prompts(p) for p in people) >= len(people) // 3, 60, "a third")
     await replicas[0].kill()
     await wait_until(lambda: all(prompts(p) >= 1 for p in people), 90, "every check-in")
-    await asyncio.sleep(1.5)  # time enough for a duplicate, if there were going to be one
+    await sent_out(telegram, database_url)  # a duplicate would have come by now
     for replica in replicas[1:]:
         assert await replica.terminate() == 0
     assert [prompts(p) for p in people] == [1] * len(people)

@@ -147,7 +147,7 @@ async def test_a_checkin_comes_at_each_partners_own_local_time(steady: Steady) -
     assert received(sam, texts.CHECKIN_PROMPT) == []
     await steady.advance_to(utc(2026, 3, 2, 17, 30))  # 12:30 in New York
     await sam.expect(texts.CHECKIN_PROMPT)
-    await steady.walk(timedelta(hours=6), step=timedelta(minutes=30))
+    await steady.walk(timedelta(hours=6))
     assert len(received(alex, texts.CHECKIN_PROMPT)) == 1
     assert len(received(sam, texts.CHECKIN_PROMPT)) == 1
 
@@ -179,7 +179,7 @@ async def test_a_missed_checkin_is_not_chased_or_reported(steady: Steady) -> Non
     await steady.settle()
     alex.mark_read()
     sam.mark_read()
-    await steady.walk(timedelta(days=2), step=timedelta(hours=1))
+    await steady.walk(timedelta(days=2))
     # Each got exactly the daily question and nothing else: no reminder, no "missed".
     assert [m.shown for m in alex.unread] == [texts.CHECKIN_PROMPT] * 2
     assert [m.shown for m in sam.unread] == [texts.CHECKIN_PROMPT] * 2
@@ -288,7 +288,7 @@ async def test_the_partner_can_decline_a_ritual_and_it_never_fires(steady: Stead
     await alex.expect(
         "Sam would rather not have this ritual, so it's off: Check-in · 12:30 · every day"
     )
-    await steady.walk(timedelta(days=1), step=timedelta(hours=1))
+    await steady.walk(timedelta(days=1))
     assert received(alex, texts.CHECKIN_PROMPT) == received(sam, texts.CHECKIN_PROMPT) == []
 
 
@@ -451,7 +451,7 @@ async def test_a_daily_ritual_across_daylight_saving_comes_once_a_day(
     alex, _sam = await couple_in(steady, zone, zone)
     await add(alex, f"checkin {time} daily")
     alex.mark_read()
-    await steady.walk(timedelta(days=3), step=timedelta(minutes=30))
+    await steady.walk(timedelta(days=3))
     mine = [(at, status) for at, status, who in await occurrences(steady) if who == "Alex"]
     assert mine == [(at, "sent") for at in expected]
     weekly = (texts.DIGEST_HEAD, texts.INSIGHTS_CAPTION)  # Sunday's digest may fall in these days
@@ -469,7 +469,7 @@ async def test_a_ritual_inside_quiet_hours_waits_for_their_end_within_its_grace(
     await sam.send("/quiet 22:30-07:00")
     await sam.expect("Quiet hours")
     await add(sam, "nudge 06:30 daily")  # grace 2 h: quiet ends 07:00, half an hour late
-    await steady.walk(timedelta(hours=24), step=timedelta(minutes=15))
+    await steady.walk(timedelta(hours=24))
     ((at, status, who),) = await occurrences(steady, "nudge_prompt")
     assert (at, status, who) == (utc(2026, 3, 3, 5, 30), "sent", "Sam")
     async with steady.rt.db.transaction() as session:
@@ -485,7 +485,7 @@ async def test_a_ritual_whose_quiet_hours_outlast_its_grace_is_skipped(steady: S
     await sam.expect("Quiet hours")
     await add(alex, "checkin 23:00 daily")  # grace 3 h, quiet until 07:00: 8 h
     sam.mark_read()
-    await steady.walk(timedelta(hours=24), step=timedelta(minutes=30))
+    await steady.walk(timedelta(hours=24))
     statuses = {who: status for _, status, who in await occurrences(steady)}
     assert statuses == {"Alex": "sent", "Sam": "skipped"}
     assert received(sam, texts.CHECKIN_PROMPT) == []
@@ -604,7 +604,7 @@ async def test_back_from_downtime_inside_quiet_hours_nothing_comes_with_sound(
     await steady.stop()
     steady.clock.set(utc(2026, 3, 2, 21, 30))  # 22:30 in Berlin: late, and quiet now
     await steady.start()
-    await steady.walk(timedelta(hours=12), step=timedelta(minutes=30))
+    await steady.walk(timedelta(hours=12))
     assert received(alex, texts.CHECKIN_PROMPT) == []
     assert [s for _, s, w in await occurrences(steady) if w == "Alex"] == ["skipped"]
 
@@ -619,7 +619,7 @@ async def test_a_ritual_of_a_couple_that_unpaired_never_fires(steady: Steady) ->
     await alex.expect("Unpair from Sam?")
     await alex.press(texts.UNPAIR_YES_BUTTON)
     await sam.expect("has ended your pairing")
-    await steady.walk(timedelta(days=2), step=timedelta(hours=1))
+    await steady.walk(timedelta(days=2))
     assert received(alex, texts.CHECKIN_PROMPT) == received(sam, texts.CHECKIN_PROMPT) == []
     async with steady.rt.db.transaction() as session:
         assert list(await session.scalars(select(RitualSlot))) == []
@@ -633,7 +633,7 @@ async def test_a_partner_who_blocked_the_bot_has_rituals_paused_and_the_other_is
     await sam.expect("Alex added a ritual for you both")
     await steady.settle()
     sam.chat.blocked = True
-    await steady.walk(timedelta(days=3), step=timedelta(hours=1))
+    await steady.walk(timedelta(days=3))
     notices = received(alex, "Steady can't reach Sam on Telegram right now")
     assert len(notices) == 1
     sam_occurrences = [s for _, s, w in await occurrences(steady) if w == "Sam"]

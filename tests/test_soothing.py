@@ -3,8 +3,9 @@ gentle check at the end; /ground walks the 5-4-3-2-1 exercise one tap at a time.
 
 from __future__ import annotations
 
-import asyncio
 import time
+
+import pytest
 
 from bot import callbacks, texts
 from bot.services import soothing
@@ -53,13 +54,11 @@ async def test_stop_ends_the_breathing_at_once(steady: Steady) -> None:
     await alex.start()
     await alex.send("/breathe")
     breathing = await alex.expect(texts.BREATHE_START)
-    await asyncio.sleep(0.4)  # a step or so in
+    await steady.telegram.wait_for(lambda: breathing.edits >= 1, what="a step or so in")
     await alex.press(texts.STOP_BUTTON, breathing)
     await steady.settle()
     assert breathing.shown == texts.BREATHE_STOPPED
-    edits = breathing.edits
-    await asyncio.sleep(steady.settings.breathe_seconds * 4)
-    assert breathing.edits == edits  # no step after Stop
+    assert steady.rt.breathing.steps_planned == 0  # no step after Stop
 
 
 async def test_someone_elses_stop_button_does_nothing(steady: Steady) -> None:
@@ -98,6 +97,7 @@ async def test_grounding_is_one_step_per_tap(steady: Steady) -> None:
     assert step.shown == texts.STEADIER_GLAD
 
 
+@pytest.mark.slow
 async def test_a_stalled_breathing_run_still_finishes(steady: Steady) -> None:
     """The process stalls past a step's moment (suspended, swapped out): the step comes late
     rather than never, so the run still ends and asks — APScheduler drops jobs more than a
@@ -107,8 +107,8 @@ async def test_a_stalled_breathing_run_still_finishes(steady: Steady) -> None:
     await alex.start()
     await alex.send("/breathe")
     breathing = await alex.expect(texts.BREATHE_START)
-    await asyncio.sleep(0.25)  # the first step is planned, due in a quarter of a second
-    time.sleep(2)  # noqa: ASYNC251 — the stall itself: nothing runs meanwhile
+    await steady.telegram.wait_for(lambda: steady.rt.breathing.steps_planned, what="a step")
+    time.sleep(2)  # noqa: ASYNC251 — the stall itself, past the step's moment: nothing runs
     steady.rt.settings.breathe_seconds = 0.05  # the rest of the run, quickly
     await wait_until(breathing, texts.BREATHE_DONE, alex, timeout=15)
     assert breathing.buttons == [texts.STEADIER_YES, texts.STEADIER_NOT_YET]
