@@ -52,6 +52,7 @@ class Breathing:
     ) -> None:
         self._settings = settings  # BREATHE_SECONDS: each step's length
         self.runs: dict[int, Run] = {}  # the runs going on, by id
+        self.stepping = 0  # steps being shown this moment
         self._jobs = jobs
         self._db = db
         self._clock = clock
@@ -101,10 +102,17 @@ class Breathing:
         run.next_step = None
         if self.runs.get(run.id) is not run:
             return  # stopped just as this step fell due
+        self.stepping += 1
+        try:
+            await self._next(context.bot, run)
+        finally:
+            self.stepping -= 1
+
+    async def _next(self, bot: Bot, run: Run) -> None:
         run.step += 1
         done = run.step >= soothing.STEPS
         try:
-            await self._show(context.bot, run, done)
+            await self._show(bot, run, done)
         except TelegramError as exc:  # the message is gone, or the chat: the run ends quietly
             log.info("breathing stopped: %s", exc.message)
             done = True

@@ -84,13 +84,14 @@ class Steady:
 
         def idle() -> bool:
             """Every update handed to this bot since it started is handled, and nothing is in
-            hand: no look at the outbox running or due, no breathing run, no upkeep."""
+            hand: no look at the outbox running or due, no breathing step, no upkeep. (What is
+            planned for later — a row due, the next breathing step — is not in hand.)"""
             updates = rt.updates
             return (
                 updates.in_flight == 0
                 and updates.started >= bot.handed_out - handed_before
                 and not rt.dispatcher.busy
-                and not rt.breathing.runs
+                and not rt.breathing.stepping
                 and not rt.upkeep.running
             )
 

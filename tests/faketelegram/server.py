@@ -460,7 +460,10 @@ class FakeTelegram:
             )
             if handler is None:
                 raise ApiError(404, "Not Found")
-            params = await self._params(request)
+            try:
+                params = await self._params(request)
+            except ConnectionResetError:  # the bot went away mid-request (a poll, as it stops)
+                return web.Response(status=499)
             self.calls.append((bot.username, method))
             if not passive:
                 self.arrivals.append((time.monotonic(), method, params.str("chat_id") or ""))
