@@ -1,6 +1,6 @@
 """Every button press is checked against the presser's own couple and role. A press that isn't
-theirs — forged data, another couple's ids, the wrong partner, a couple that has unpaired —
-changes nothing, sends nothing, and is answered with a short notice."""
+theirs — forged data, another couple's ids, the wrong partner, a couple that has unpaired, a
+press in a group — changes nothing, sends nothing, and is answered with a short notice."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot import callbacks, texts
 from bot.db.base import Base
-from bot.db.models import Phrase, ReassuranceRequest
+from bot.db.models import Person, Phrase, ReassuranceRequest
 from tests.faketelegram import FakeUser
 from tests.harness import Steady
 from tests.stories import invite, pair
@@ -193,3 +193,20 @@ async def test_the_rightful_presser_is_not_refused(steady: Steady) -> None:
     answer = await press_as(w["alex"], callbacks.pack(callbacks.OFFER_ANSWER, "a", w["offered"]))
     assert answer is None
     await w["sam"].expect("Alex accepted your words")
+
+
+async def test_a_button_pressed_in_a_group_changes_nothing_and_moves_no_chat(
+    steady: Steady,
+) -> None:
+    alex, sam = await pair(steady)
+    await alex.tap(texts.REASSURE_BUTTON)
+    notice = await sam.expect("asked for reassurance")
+    group = sam.group(-100123)
+    group.add(from_bot=True, text="a message of the bot's in a group")
+    answer = await sam.press_data(notice.button_data(texts.REPLY_HERE), chat=group)
+    assert answer.text == texts.BUTTON_STALE
+    async with steady.rt.db.transaction() as session:
+        chat_id = await session.scalar(select(Person.chat_id).where(Person.first_name == "Sam"))
+    assert chat_id == sam.id
+    await steady.settle()
+    assert not any(texts.REPLY_HERE in m.shown for m in alex.inbox)

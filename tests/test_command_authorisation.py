@@ -1,5 +1,6 @@
 """Every command acts on the caller's own couple only: someone outside the couple — a stranger,
-or a former partner after unpairing — changes nothing of it and reaches neither partner."""
+or a former partner after unpairing — changes nothing of it and reaches neither partner. In a
+group, only a command addressed to Steady gets an answer."""
 
 from __future__ import annotations
 
@@ -101,3 +102,15 @@ async def test_no_command_from_outside_a_couple_touches_it(
     assert await couple_rows(steady, couple_id, members) == before
     for name in ("alex", "sam", "vic"):
         assert world[name].unread == [], (name, [m.shown for m in world[name].unread])
+
+
+async def test_in_a_group_only_commands_addressed_to_steady_get_an_answer(steady: Steady) -> None:
+    alex = steady.user("Alex")
+    group = alex.group(-100555)
+    await alex.send_in_group(-100555, "/start")
+    await alex.send_in_group(-100555, "/weather@SomeOtherBot")
+    await steady.settle()
+    assert [m for m in group.messages if m.from_bot] == []
+    await alex.send_in_group(-100555, f"/start@{steady.telegram.bot.username}")
+    await steady.telegram.wait_for(lambda: any(m.from_bot for m in group.messages))
+    assert [m.shown for m in group.messages if m.from_bot] == [texts.PRIVATE_ONLY]

@@ -254,3 +254,25 @@ async def test_start_again_when_paired_welcomes_back_with_keyboard(steady: Stead
     await alex.send("/start")
     await alex.expect("Welcome back. You're paired with Sam")
     assert alex.keyboard == [texts.REASSURE_BUTTON, texts.MOMENT_BUTTON]
+
+
+async def test_both_partners_confirming_unpair_at_once_get_one_outcome_each(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await alex.send("/unpair")
+    ask_alex = await alex.expect("Unpair from Sam?")
+    await sam.send("/unpair")
+    ask_sam = await sam.expect("Unpair from Alex?")
+    alex.mark_read()
+    sam.mark_read()
+    answers = await asyncio.gather(
+        alex.press(texts.UNPAIR_YES_BUTTON, ask_alex), sam.press(texts.UNPAIR_YES_BUTTON, ask_sam)
+    )
+    await steady.settle()
+    outcomes = sorted(
+        ("unpaired" if "You're unpaired" in m.shown else "told")
+        for user in (alex, sam)
+        for m in user.unread
+        if "You're unpaired" in m.shown or "has ended your pairing" in m.shown
+    )
+    assert outcomes == ["told", "unpaired"]
+    assert sorted(a.text or "" for a in answers) == ["", texts.BUTTON_STALE]

@@ -10,7 +10,7 @@ from bot import texts
 from bot.db.models import Person, Phrase
 from bot.services import phrases
 from tests.harness import Steady
-from tests.stories import agree_phrase, pair
+from tests.stories import agree_phrase, invite, pair
 
 # Characters that Markdown or HTML would swallow; they must arrive exactly as typed.
 TRICKY = "<b>not bold</b> & *stars* _under_ `tick` [x](y) 🧡‍🔥 ﷽ a\\b"
@@ -275,3 +275,67 @@ async def test_phrase_commands_need_a_partner(steady: Steady) -> None:
     for command in ("/phrase Hi", "/offer Hi", "/phrases"):
         await alex.send(command)
         await alex.expect("You're not paired yet")
+
+
+async def test_removing_long_words_gets_a_short_confirmation(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    long_words = "I am here, " * 30
+    await agree_phrase(alex, sam, long_words.strip())
+    await alex.send("/phrases")
+    view = await alex.expect("Words you'll hear from Sam")
+    await alex.press(texts.REMOVE_SOME_BUTTON, view)
+    await steady.settle()
+    answer = await alex.press(view.buttons[0], view)
+    assert answer.text == texts.PHRASE_REMOVED
+    async with steady.rt.db.transaction() as session:
+        assert list(await session.scalars(select(Phrase))) == []
+
+
+async def test_offers_waiting_for_an_answer_show_in_phrases_for_both(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await sam.send("/offer You matter to me.")
+    await alex.expect("Sam offers to say")
+    await alex.send("/phrases")
+    view = await alex.expect("Words you'll hear from Sam")
+    assert "Sam offered; waiting for your answer:\n• “You matter to me.”" in view.shown
+    await sam.send("/phrases")
+    view = await sam.expect("Words you'll hear from Alex")
+    assert "You offered; waiting for Alex:\n• “You matter to me.”" in view.shown
+
+
+async def test_rewording_into_words_already_agreed_is_refused_and_can_be_retried(
+    steady: Steady,
+) -> None:
+    alex, sam = await pair(steady)
+    await agree_phrase(alex, sam, "I'm here.")
+    await alex.send("/phrase Hold on.")
+    ask = await sam.expect("Hold on.")
+    await sam.press(texts.EDIT_BUTTON, ask)
+    await sam.expect("Send the words the way you'd say them")
+    await sam.send("I'm here.")
+    await sam.expect(texts.PHRASE_DUPLICATE)
+    await sam.send("\u0007")
+    await sam.expect(texts.EMPTY_MESSAGE)
+    await sam.send("I've got you.")
+    await sam.expect("Done. You'll say: “I've got you.”")
+
+
+async def test_old_phrases_menu_buttons_do_nothing_after_pairing_with_someone_else(
+    steady: Steady,
+) -> None:
+    alex, _sam = await pair(steady)
+    await alex.send("/phrases")
+    menu = await alex.expect("Words you'll hear from Sam")
+    await alex.send("/unpair")
+    await alex.expect("Unpair from Sam?")
+    await alex.press(texts.UNPAIR_YES_BUTTON)
+    await alex.expect("You're unpaired")
+    kim = steady.user("Kim")
+    await kim.start()
+    link, _ = await invite(kim)
+    await alex.open_link(link)
+    await alex.expect("You're paired with Kim")
+    answer = await alex.press(texts.PROPOSE_BUTTON, menu)
+    assert answer.text == texts.BUTTON_STALE
+    await alex.send("words meant for nobody")
+    await alex.expect("I only pass words to Kim when you ask me to")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from datetime import timedelta
 
@@ -280,3 +281,35 @@ async def test_taps_at_once_all_get_their_words_before_any_partner_is_told(
         notices = [i for i, text in enumerate(sent) if "asked for reassurance" in text]
         assert len(words) == len(notices) == 4
         assert max(words) < min(notices), sent
+
+
+async def test_three_quick_replies_in_a_row_are_all_listed(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await alex.tap(texts.REASSURE_BUTTON)
+    notice = await sam.expect("asked for reassurance")
+    await asyncio.gather(
+        sam.press(texts.REPLY_HERE, notice),
+        sam.press(texts.REPLY_CALL, notice),
+        sam.press(texts.REPLY_TONIGHT, notice),
+    )
+    await steady.settle()
+    assert notice.shown.endswith("✓ You replied: I'm here, I'll call soon, Let's talk tonight")
+    assert notice.shown.count("💛") + notice.shown.count("📞") + notice.shown.count("🕐") == 0
+
+
+async def test_cancel_under_an_old_prompt_leaves_a_newer_one_armed(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await alex.send("/phrase Hold on.")
+    ask = await sam.expect("Hold on.")
+    await sam.press(texts.EDIT_BUTTON, ask)
+    old_prompt = await sam.expect("Send the words the way you'd say them")
+    await alex.tap(texts.REASSURE_BUTTON)
+    notice = await sam.expect("asked for reassurance")
+    await sam.press(texts.REPLY_WRITE, notice)
+    await sam.expect("The next text you send goes to Alex")
+    answer = await sam.press(texts.CANCEL_BUTTON, old_prompt)
+    assert answer.text is None
+    await steady.settle()
+    assert old_prompt.shown == texts.NOTHING_TO_CANCEL
+    await sam.send("Still here for you.")
+    await alex.expect("From Sam: Still here for you.")

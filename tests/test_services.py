@@ -145,3 +145,8 @@ def test_the_file_url_follows_the_api_base_url() -> None:
     settings = Settings(_env_file=None, telegram_api_base_url="http://localhost:8081/bot")  # type: ignore[call-arg]
     assert settings.telegram_api_file_url == "http://localhost:8081/file/bot"
     assert Settings(_env_file=None).telegram_api_file_url == "https://api.telegram.org/file/bot"  # type: ignore[call-arg]
+
+
+def test_ids_beyond_32_bits_are_not_button_data() -> None:
+    assert callbacks.unpack(f"rr:h:{2**31}") is None
+    assert callbacks.unpack(f"rr:h:{2**31 - 1}") is not None
