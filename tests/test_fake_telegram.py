@@ -13,7 +13,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter
 
 from tests.faketelegram import FakeTelegram, Fault, FaultPlan, StrictLimits
-from tests.faketelegram.markup import EntityParseError, parse_html, parse_markdown_v2
+from tests.faketelegram.server import PARSE_MODE_NOT_EMULATED
 
 
 async def call(
@@ -75,46 +75,23 @@ async def test_send_message_checks_text_like_telegram(telegram: FakeTelegram, bo
         await bot.send_message(user.id, "🧡" * 2049)
 
 
-@pytest.mark.parametrize(
-    "markup",
-    ["<b>unclosed", "<blink>x</blink>", "a < b", "fish & chips", "<b><i>x</b></i>", "1 > 0"],
-)
-async def test_malformed_html_is_refused(telegram: FakeTelegram, bot: Bot, markup: str) -> None:
+async def test_formatted_text_is_refused_as_not_emulated(telegram: FakeTelegram, bot: Bot) -> None:
+    """Steady sends plain text. Should it ever ask Telegram to parse formatting, the emulator
+    can't check that markup, so it refuses loudly rather than pass it along unchecked."""
     user = await started_user(telegram)
-    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
-        await bot.send_message(user.id, markup, parse_mode=ParseMode.HTML)
-
-
-@pytest.mark.parametrize("markup", ["Hello.", "1+1=2", "*unclosed", "(x)", "a_b", "wow!"])
-async def test_malformed_markdown_v2_is_refused(
-    telegram: FakeTelegram, bot: Bot, markup: str
-) -> None:
-    user = await started_user(telegram)
-    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
-        await bot.send_message(user.id, markup, parse_mode=ParseMode.MARKDOWN_V2)
-
-
-async def test_well_formed_markup_becomes_text_and_entities(
-    telegram: FakeTelegram, bot: Bot
-) -> None:
-    user = await started_user(telegram)
-    await bot.send_message(
-        user.id, "<b>Hi</b> &lt;3 &amp; 🧡 <i>you</i>", parse_mode=ParseMode.HTML
+    status, body = await call(
+        telegram, "sendMessage", chat_id=user.id, text="<b>hi</b>", parse_mode="HTML"
     )
-    assert user.last.shown == "Hi <3 & 🧡 you"
-    assert [(e["type"], e["offset"], e["length"]) for e in user.last.entities] == [
-        ("bold", 0, 2),
-        ("italic", 11, 3),  # the emoji counts as two UTF-16 units
-    ]
-    await bot.send_message(user.id, r"*Hi* 1\+1\=2\. _yes_", parse_mode=ParseMode.MARKDOWN_V2)
-    assert user.last.shown == "Hi 1+1=2. yes"
-
-
-def test_markup_parsers_directly() -> None:
-    assert parse_html('<a href="https://x.y">link</a>')[1][0]["url"] == "https://x.y"
-    assert parse_markdown_v2("`code *not bold*`")[0] == "code *not bold*"
-    with pytest.raises(EntityParseError):
-        parse_markdown_v2("[text](url")
+    assert status == 400
+    assert body == {"ok": False, "error_code": 400, "description": PARSE_MODE_NOT_EMULATED}
+    with pytest.raises(BadRequest, match=r"(?i)parse_mode is not implemented by this emulator"):
+        await bot.send_message(user.id, "*hi*", parse_mode=ParseMode.MARKDOWN_V2)
+    assert user.inbox == []
+    status, _ = await call(
+        telegram, "sendMessage", chat_id=user.id, text="<b>hi</b>", parse_mode=""
+    )
+    assert status == 200
+    assert user.last.shown == "<b>hi</b>"
 
 
 async def test_callback_data_over_64_bytes_is_refused(telegram: FakeTelegram, bot: Bot) -> None:

@@ -3,8 +3,12 @@
 It follows the Bot API's documented shapes (https://core.telegram.org/bots/api): the
 `{"ok": true, "result": …}` envelope, errors as `{"ok": false, "error_code", "description",
 "parameters": {"retry_after"}}`, form/JSON/multipart parameters, long-polled getUpdates with
-offsets, and the checks that matter for a bot's correctness — text length, markup parsing,
-callback-data size, editing rules, blocked users and unknown chats.
+offsets, and the checks that matter for a bot's correctness — text length, callback-data size,
+editing rules, blocked users and unknown chats.
+
+Steady sends plain text only, so Telegram's formatting (parse_mode) is not emulated: a request
+that asks for it is refused, and a bot that starts formatting its messages fails the tests loudly
+instead of passing them with markup that was never checked.
 
 People are simulated by `FakeUser` objects (see users.py), which enqueue updates and read what
 the bot sent to their chat.
@@ -27,7 +31,6 @@ import aiohttp
 from aiohttp import web
 
 from tests.faketelegram.faults import Fault, FaultPlan
-from tests.faketelegram.markup import EntityParseError, parse, utf16_len
 
 if TYPE_CHECKING:
     from tests.faketelegram.users import FakeUser
@@ -40,6 +43,10 @@ NOT_MODIFIED = (
     "exactly the same as a current content and reply markup of the message"
 )
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+PARSE_MODE_NOT_EMULATED = (
+    "Bad Request: parse_mode is not implemented by this emulator (tests/faketelegram); "
+    "send plain text"
+)
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 _COMMAND = re.compile(r"(?:(?<=\s)|^)/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?")
 # getUpdates is a long poll; it is not "activity" for settle() and not subject to faults.
@@ -66,6 +73,11 @@ class ApiError(Exception):
 
 def bad_request(detail: str) -> ApiError:
     return ApiError(400, f"Bad Request: {detail}")
+
+
+def utf16_len(text: str) -> int:
+    """Telegram's measure of text length: UTF-16 code units (an emoji is two)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 @dataclass
@@ -467,6 +479,8 @@ class FakeTelegram:
             self.calls.append((bot.username, method))
             if not passive:
                 self.arrivals.append((time.monotonic(), method, params.str("chat_id") or ""))
+            if params.has("parse_mode"):
+                raise bad_request(PARSE_MODE_NOT_EMULATED.removeprefix("Bad Request: "))
             if self.strict is not None and name in _SENDS:
                 self.strict.admit(bot.token, params.str("chat_id") or "")
             fault = self.faults.pick(method, params.values) if self.faults and not passive else None
@@ -570,13 +584,7 @@ class FakeTelegram:
             if required:
                 raise bad_request("message text is empty")
             return None
-        mode = params.str("parse_mode")
-        if mode and mode.lower() not in ("html", "markdownv2", "markdown"):
-            raise bad_request("unsupported parse_mode")
-        try:
-            text, entities = parse(raw, mode)
-        except EntityParseError as exc:
-            raise ApiError(400, str(exc)) from None
+        text, entities = raw, []
         if params.has("entities" if name == "text" else "caption_entities"):
             entities = params.json("entities" if name == "text" else "caption_entities") or []
         if required and not text.strip():
