@@ -475,7 +475,6 @@ def status_rituals(labels: list[str]) -> str:
 QUIET_NEEDS_ZONE = (
     "Quiet hours follow your local time — please set your time zone first with /timezone."
 )
-STATUS_NO_ZONE = "no time zone set yet (/timezone)"
 
 
 def status_line(
@@ -747,7 +746,6 @@ def partner_reachable(name: str) -> str:
 
 MOMENT_BUTTON = "⏸ I need a moment"
 BREATHE_BUTTON = "🌬 Breathe with me"
-RESUME_BUTTON_LABEL = "▶ I'm back"
 SAFEWORD_MAX_CHARS = 32
 SAFEWORD_USAGE = (
     "Send /safeword and a word you both will recognise, for example /safeword pineapple. Your "
@@ -849,7 +847,6 @@ def pause_return_partner(name: str) -> str:
 
 EXTEND_BUTTONS = ("⏸ 20 more minutes", "⏸ Another hour")
 NOT_PAUSED = "You're not taking a moment right now. /pause starts one."
-PAUSE_RESUMED = "Welcome back."
 PAUSE_EXTEND_USED = "You've already extended this moment once. /pause starts a new one."
 PAUSE_EXTEND_LATE = "This moment ended a while ago. /pause starts a new one if you need it."
 PAUSE_EXTEND_MAX = (
@@ -1090,10 +1087,6 @@ def away_notice(name: str, day: str, note: str | None) -> str:
         f"{name} is away until {day}{about}. Date reminders wait until you're together again; "
         "check-ins continue."
     )
-
-
-def back_notice(name: str) -> str:
-    return f"{name} is back."
 
 
 def reconnect_wish(name: str) -> str:

@@ -34,10 +34,6 @@ def configure(current: str | None, previous: list[str] | None = None) -> None:
     _Keys.cipher = MultiFernet([Fernet(k.encode()) for k in [current, *(previous or [])]])
 
 
-def enabled() -> bool:
-    return _Keys.cipher is not None
-
-
 def encrypt(text: str) -> str:
     if _Keys.cipher is None:
         return text

@@ -103,7 +103,6 @@ class Answered:
     kind: str
     value: str
     agreed: bool
-    proposer_name: str
 
 
 async def answer(
@@ -153,7 +152,7 @@ async def answer(
         sender_id=person.id,
         now=now,
     )
-    return Answered(kind, value, agree, proposer.first_name)
+    return Answered(kind, value, agree)
 
 
 async def withdraw(

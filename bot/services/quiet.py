@@ -59,10 +59,6 @@ def window_ends(
     return quiet_ends(now, end, zone)
 
 
-def quiet_now(person: Person, now: datetime) -> bool:
-    return in_window(now, person.quiet_start, person.quiet_end, person.timezone)
-
-
 def quiet_until(person: Person, now: datetime) -> datetime | None:
     """When the current quiet hours end, if the person is in them now."""
     return window_ends(now, person.quiet_start, person.quiet_end, person.timezone)
