@@ -6,6 +6,8 @@ text, so anything a person typed is shown exactly as typed."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 # --- buttons and labels that are part of the interface -------------------------------------
 
 REASSURE_BUTTON = "💛 Reassure me"
@@ -411,6 +413,58 @@ def could_not_deliver(partner: str) -> str:
     return f"I couldn't get your message to {partner} just now. Please try again in a little while."
 
 
+# --- times and dates ------------------------------------------------------------------------
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def time_of_day(minutes: int) -> str:
+    """ "07:05", from minutes after midnight: the 24-hour clock people also type."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def clock(moment: datetime) -> str:
+    """ "18:20", as the clock of `moment`'s own zone shows it."""
+    return time_of_day(moment.hour * 60 + moment.minute)
+
+
+def utc_clock(moment: datetime) -> str:
+    """ "18:20 UTC", for someone who has not said their time zone yet."""
+    return f"{clock(moment)} UTC"
+
+
+def time_span(start: int, end: int) -> str:
+    """ "22:30–07:00", from minutes after midnight."""
+    return f"{time_of_day(start)}–{time_of_day(end)}"
+
+
+def weekday_short(day: date) -> str:
+    """ "Tue" """
+    return WEEKDAYS_SHORT[day.weekday()]
+
+
+def weekday_and_time(moment: datetime) -> str:
+    """ "Tue 15:00" """
+    return f"{weekday_short(moment)} {clock(moment)}"
+
+
+def date_label(day: date) -> str:
+    """ "Tue 1 Dec" """
+    return f"{weekday_short(day)} {day.day} {MONTHS_SHORT[day.month - 1]}"
+
+
+def entry_date(day: date) -> str:
+    """ "Tue 01 Dec": when a journal entry or a logged moment was written."""
+    return f"{weekday_short(day)} {day.day:02d} {MONTHS_SHORT[day.month - 1]}"
+
+
+def chart_date(day: date) -> str:
+    """ "01 Dec", under a week of the weekly picture."""
+    return f"{day.day:02d} {MONTHS_SHORT[day.month - 1]}"
+
+
 # --- time zones, quiet hours, status --------------------------------------------------------
 
 COMMON_ZONES = [
@@ -505,7 +559,6 @@ DAY_WORDS = {
     "weekdays": "weekdays",
     "weekends": "weekends",
 }
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def days_words(days: str) -> str:

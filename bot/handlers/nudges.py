@@ -83,7 +83,7 @@ async def note(update: Update, context: Context) -> None:
     if isinstance(saved, LetterSaved):
         when = None
         if saved.next_nudge is not None and saved.zone is not None:
-            when = f"{local_now(saved.next_nudge, saved.zone):%a %H:%M}"
+            when = texts.weekday_and_time(local_now(saved.next_nudge, saved.zone))
         await send(update, texts.letter_saved(saved.partner_name, saved.has_nudge, when))
         return
     if saved is Refusal.LIMIT:

@@ -17,7 +17,7 @@ from bot.services.timezones import ZoneSet
 
 def _result(result: ZoneSet | ZoneChoice) -> Reply:
     if isinstance(result, ZoneSet):
-        return Reply(texts.timezone_set(result.zone, f"{result.local:%H:%M}"))
+        return Reply(texts.timezone_set(result.zone, texts.clock(result.local)))
     if result.fixed_offset:
         return Reply(texts.TIMEZONE_FIXED_OFFSET)
     suggestions = list(result.suggestions)

@@ -16,7 +16,7 @@ from bot.db.models import Delivery, Person
 from bot.services import outbox
 from bot.services.common import Refusal, clean_text
 from bot.services.people import partner_of
-from bot.services.schedule import at_local, local_date, wall_day
+from bot.services.schedule import at_local, local_date
 
 RECONNECT_AT = 18 * 60  # the evening of the return day
 MAX_AHEAD = timedelta(days=366)
@@ -72,7 +72,7 @@ async def set_away(
         key=outbox.unique_key(f"away:{person.id}"),
         recipient=partner,
         kind="away_notice",
-        text=texts.away_notice(person.first_name, wall_day(day), note),
+        text=texts.away_notice(person.first_name, texts.date_label(day), note),
         couple_id=person.couple_id,
         sender_id=person.id,
         now=now,
@@ -80,7 +80,7 @@ async def set_away(
     for recipient in (person, partner):
         due = at_local(day, RECONNECT_AT, recipient.timezone)
         await _reconnect(session, person, recipient, f"{day:%Y%m%d}", due, now)
-    return AwaySet(wall_day(day))
+    return AwaySet(texts.date_label(day))
 
 
 async def back(session: AsyncSession, person: Person, now: datetime) -> bool | Refusal:

@@ -96,7 +96,8 @@ def draw(picture: Picture) -> bytes:
     top.set_ylim(0.5, 5.5)
     top.set_yticks([1, 2, 3, 4, 5])
     top.set_xticks([w * 7 for w in range(WEEKS)])
-    top.set_xticklabels([f"{picture.start + timedelta(days=w * 7):%d %b}" for w in range(WEEKS)])
+    weeks = [texts.chart_date(picture.start + timedelta(days=w * 7)) for w in range(WEEKS)]
+    top.set_xticklabels(weeks)
     top.set_title(texts.CHART_MOOD, fontsize=11)
     top.grid(alpha=0.3)
     width = 0.4
@@ -106,7 +107,7 @@ def draw(picture: Picture) -> bytes:
             [w + offset for w in range(WEEKS)], one.requests, width, color=colour, label=one.name
         )
     bottom.set_xticks(range(WEEKS))
-    bottom.set_xticklabels([f"{picture.start + timedelta(days=w * 7):%d %b}" for w in range(WEEKS)])
+    bottom.set_xticklabels(weeks)
     bottom.set_title(texts.CHART_REQUESTS, fontsize=11)
     bottom.yaxis.get_major_locator().set_params(integer=True)
     bottom.grid(axis="y", alpha=0.3)

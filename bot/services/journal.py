@@ -116,7 +116,7 @@ async def page(session: AsyncSession, person: Person, number: int) -> Page | Ref
     lines = [
         texts.journal_line(
             "You" if entry.author_id == person.id else name,
-            f"{local_now(entry.created_at, zone):%a %d %b}",
+            texts.entry_date(local_now(entry.created_at, zone)),
             entry.text,
             entry.photo_file_id is not None,
             entry.kind == APPRECIATION,
@@ -171,7 +171,7 @@ async def digest(session: AsyncSession, person: Person, now: datetime) -> str:
     def line(entry: JournalEntry, name: str) -> str:
         who = "You" if entry.author_id == person.id else name
         photo = "📷 " if entry.photo_file_id else ""
-        return f"• {local_now(entry.created_at, zone):%a} · {who}: {photo}{texts.shortened(entry.text, 150)}"
+        return f"• {texts.weekday_short(local_now(entry.created_at, zone))} · {who}: {photo}{texts.shortened(entry.text, 150)}"
 
     appreciations = [line(e, n) for e, n in rows if e.kind == APPRECIATION]
     moments = [line(e, n) for e, n in rows if e.kind != APPRECIATION]

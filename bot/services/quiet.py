@@ -9,8 +9,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import texts
 from bot.db.models import Person
-from bot.services.schedule import format_time, in_quiet_hours, parse_time, quiet_ends
+from bot.services.schedule import in_quiet_hours, parse_time, quiet_ends
 
 _RANGE = re.compile(r"^\s*(\S+?)\s*[-–—]\s*(\S+)\s*$")
 
@@ -42,7 +43,7 @@ async def set_quiet(session: AsyncSession, person: Person, text: str) -> QuietSe
     if person.timezone is None:
         return QuietProblem.NO_ZONE
     person.quiet_start, person.quiet_end = start, end
-    return QuietSet(format_time(start), format_time(end))
+    return QuietSet(texts.time_of_day(start), texts.time_of_day(end))
 
 
 def in_window(now: datetime, start: int | None, end: int | None, zone: str | None) -> bool:

@@ -27,7 +27,6 @@ from bot.services.schedule import (
     WEEKDAYS,
     WEEKENDS,
     describe_days,
-    format_time,
     in_quiet_hours,
     local_now,
     next_occurrence,
@@ -74,7 +73,7 @@ STARTER_TIMES = {
 def label(ritual: Ritual, giver: Person | None) -> str:
     return texts.ritual_label(
         ritual.kind,
-        format_time(ritual.minutes),
+        texts.time_of_day(ritual.minutes),
         describe_days(ritual.days),
         giver.first_name if giver is not None else None,
         ritual.paused,
@@ -584,7 +583,7 @@ async def _occur(
         weekday = texts.WEEKDAY_NAMES[local.weekday()]
         await deliver(
             person,
-            texts.date_reminder(weekday, format_time(ritual.minutes)),
+            texts.date_reminder(weekday, texts.time_of_day(ritual.minutes)),
             lambda row: [[(texts.PLANNED_BUTTON, callbacks.pack(callbacks.DATE, "p", row))]],
         )
     elif ritual.kind == "talk":
@@ -730,7 +729,7 @@ def parse_add(args: list[str]) -> NewRitual | str:
 def starter_buttons(couple_id: int) -> Buttons:
     rows: Buttons = []
     for index, (kind, minutes, days) in enumerate(STARTERS):
-        label = texts.starter_button(kind, format_time(minutes), describe_days(days))
+        label = texts.starter_button(kind, texts.time_of_day(minutes), describe_days(days))
         rows.append(
             [
                 (label, callbacks.pack(callbacks.STARTER, "a", couple_id, index)),
@@ -748,7 +747,7 @@ def starter_time_buttons(couple_id: int, index: int) -> Buttons:
     rows: Buttons = [
         [
             (
-                texts.starter_button(kind, format_time(minutes), describe_days(days)),
+                texts.starter_button(kind, texts.time_of_day(minutes), describe_days(days)),
                 callbacks.pack(callbacks.STARTER, "t", couple_id, index, minutes),
             )
         ]
@@ -769,7 +768,10 @@ def time_buttons(kind_index: int) -> Buttons:
     kind = KINDS[kind_index]
     return [
         [
-            (format_time(minutes), callbacks.pack(callbacks.RITUAL_ADD, "d", kind_index, minutes))
+            (
+                texts.time_of_day(minutes),
+                callbacks.pack(callbacks.RITUAL_ADD, "d", kind_index, minutes),
+            )
             for minutes in STARTER_TIMES[kind]
         ],
         [(texts.CANCEL_BUTTON, callbacks.pack(callbacks.RITUAL_ADD, "x"))],

@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot import texts
+
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EVERY_DAY = 0b1111111
 WEEKDAYS = 0b0011111
@@ -40,10 +42,6 @@ def parse_time(text: str) -> int | None:
     if match is None:
         return None
     return int(match.group(1)) * 60 + int(match.group(2))
-
-
-def format_time(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def parse_days(text: str) -> int | None:
@@ -200,13 +198,8 @@ def quiet_ends(instant: datetime, end: int, zone_name: str) -> datetime:
 def wall_time(instant: datetime, zone_name: str | None) -> str:
     """ "18:20" on the person's own clock; with "UTC" said aloud when they have no zone yet."""
     if zone_name is None:
-        return f"{instant.astimezone(UTC):%H:%M} UTC"
-    return f"{local_now(instant, zone_name):%H:%M}"
-
-
-def wall_day(day: date) -> str:
-    """ "Tue 1 Dec" """
-    return f"{day:%a} {day.day} {day:%b}"
+        return texts.utc_clock(instant.astimezone(UTC))
+    return texts.clock(local_now(instant, zone_name))
 
 
 def local_date(instant: datetime, zone_name: str | None) -> date:

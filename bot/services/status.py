@@ -12,7 +12,7 @@ from bot.db.models import Person
 from bot.services import availability, away, pause, quiet, rituals
 from bot.services.common import Refusal
 from bot.services.people import partner_of
-from bot.services.schedule import format_time, local_now, wall_day, wall_time
+from bot.services.schedule import local_now, wall_time
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def _states(person: Person, name: str, viewer: Person, now: datetime) -> tuple[s
     if busy is not None:
         out.append(texts.busy_status(name, wall_time(busy, viewer.timezone), person.busy_reason))
     if person.away_until is not None and away.is_away(person, now):
-        out.append(texts.away_status(name, wall_day(person.away_until)))
+        out.append(texts.away_status(name, texts.date_label(person.away_until)))
     return tuple(out)
 
 
@@ -51,15 +51,15 @@ def _clock(person: Person, name: str, now: datetime, viewer: Person) -> Clock:
         return Clock(name, None, None, None, None, states)
     until = quiet.quiet_until(person, now)
     window = (
-        f"{format_time(person.quiet_start)}–{format_time(person.quiet_end)}"
+        texts.time_span(person.quiet_start, person.quiet_end)
         if person.quiet_start is not None and person.quiet_end is not None
         else None
     )
     return Clock(
         name,
-        f"{local_now(now, person.timezone):%H:%M}",
+        texts.clock(local_now(now, person.timezone)),
         person.timezone,
-        f"{local_now(until, person.timezone):%H:%M}" if until else None,
+        texts.clock(local_now(until, person.timezone)) if until else None,
         window,
         states,
     )

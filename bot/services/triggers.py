@@ -249,6 +249,6 @@ async def listing(session: AsyncSession, person: Person) -> list[tuple[str, str,
         text = statement(t) if t.feeling and t.need else texts.quoted(t.what)
         status = "talked" if t.status == TALK and t.brought_up_at is not None else t.status
         out.append(
-            (f"{local_now(t.created_at, zone):%a %d %b}", text, texts.TRIGGER_STATUS[status])
+            (texts.entry_date(local_now(t.created_at, zone)), text, texts.TRIGGER_STATUS[status])
         )
     return out
