@@ -416,6 +416,15 @@ def could_not_deliver(partner: str) -> str:
 # --- times and dates ------------------------------------------------------------------------
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS_PLURAL = (
+    "Mondays",
+    "Tuesdays",
+    "Wednesdays",
+    "Thursdays",
+    "Fridays",
+    "Saturdays",
+    "Sundays",
+)
 WEEKDAYS_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -554,21 +563,19 @@ RITUAL_NAMES = {
     "date": "Date",
     "talk": "Weekly talk",
 }
-DAY_WORDS = {
-    "daily": "every day",
-    "weekdays": "weekdays",
-    "weekends": "weekends",
-}
+# A ritual's days are a bit mask, bit 0 = Monday (bot/services/schedule.py); these sets have a
+# name of their own.
+DAY_SET_WORDS = {0b1111111: "every day", 0b0011111: "weekdays", 0b1100000: "weekends"}
 
 
-def days_words(days: str) -> str:
-    if days in DAY_WORDS:
-        return DAY_WORDS[days]
-    names = {n[:3].lower(): n for n in WEEKDAY_NAMES}
-    return ", ".join(names[d] + "s" for d in days.split(","))
+def days_words(days: int) -> str:
+    """ "every day", "weekdays", "weekends", or "Mondays, Fridays" """
+    if days in DAY_SET_WORDS:
+        return DAY_SET_WORDS[days]
+    return ", ".join(name for i, name in enumerate(WEEKDAYS_PLURAL) if days & (1 << i))
 
 
-def ritual_label(kind: str, time: str, days: str, giver: str | None, paused: bool = False) -> str:
+def ritual_label(kind: str, time: str, days: int, giver: str | None, paused: bool = False) -> str:
     """ "Check-in · 12:30 · every day" — how a ritual is named everywhere."""
     name = RITUAL_NAMES[kind] + (f" from {giver}" if giver else "")
     return f"{name} · {time} · {days_words(days)}" + (" (paused)" if paused else "")
@@ -667,7 +674,7 @@ STARTER_OTHER_TIME = "🕐 Other time"
 STARTER_BACK = "‹ Back"
 
 
-def starter_button(kind: str, time: str, days: str) -> str:
+def starter_button(kind: str, time: str, days: int) -> str:
     return f"➕ {RITUAL_NAMES[kind]} {time} {days_words(days)}"
 
 

@@ -26,7 +26,6 @@ from bot.services.schedule import (
     EVERY_DAY,
     WEEKDAYS,
     WEEKENDS,
-    describe_days,
     in_quiet_hours,
     local_now,
     next_occurrence,
@@ -74,7 +73,7 @@ def label(ritual: Ritual, giver: Person | None) -> str:
     return texts.ritual_label(
         ritual.kind,
         texts.time_of_day(ritual.minutes),
-        describe_days(ritual.days),
+        ritual.days,
         giver.first_name if giver is not None else None,
         ritual.paused,
     )
@@ -729,7 +728,7 @@ def parse_add(args: list[str]) -> NewRitual | str:
 def starter_buttons(couple_id: int) -> Buttons:
     rows: Buttons = []
     for index, (kind, minutes, days) in enumerate(STARTERS):
-        label = texts.starter_button(kind, texts.time_of_day(minutes), describe_days(days))
+        label = texts.starter_button(kind, texts.time_of_day(minutes), days)
         rows.append(
             [
                 (label, callbacks.pack(callbacks.STARTER, "a", couple_id, index)),
@@ -747,7 +746,7 @@ def starter_time_buttons(couple_id: int, index: int) -> Buttons:
     rows: Buttons = [
         [
             (
-                texts.starter_button(kind, texts.time_of_day(minutes), describe_days(days)),
+                texts.starter_button(kind, texts.time_of_day(minutes), days),
                 callbacks.pack(callbacks.STARTER, "t", couple_id, index, minutes),
             )
         ]
@@ -791,7 +790,7 @@ def day_buttons(kind_index: int, minutes: int) -> Buttons:
     return [
         [
             (
-                texts.days_words(describe_days(days)),
+                texts.days_words(days),
                 callbacks.pack(callbacks.RITUAL_ADD, "a", kind_index, minutes, days),
             )
             for days in DAY_CHOICES[kind]

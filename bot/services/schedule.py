@@ -64,16 +64,6 @@ def parse_days(text: str) -> int | None:
     return mask or None
 
 
-def describe_days(mask: int) -> str:
-    if mask == EVERY_DAY:
-        return "daily"
-    if mask == WEEKDAYS:
-        return "weekdays"
-    if mask == WEEKENDS:
-        return "weekends"
-    return ",".join(name for i, name in enumerate(DAY_NAMES) if mask & (1 << i))
-
-
 def _cron_days(mask: int) -> str:
     return ",".join(name for i, name in enumerate(DAY_NAMES) if mask & (1 << i))
 
