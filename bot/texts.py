@@ -1177,7 +1177,16 @@ BREATHE_FIRST_BUTTON = "🌬 Breathe first"
 SKIP_BUTTON = "Just the words"
 
 
-def balance_words(requests: str, window: str) -> str:
+def balance_words(count: int, minutes: int) -> str:
+    """ "after 3 requests within 2 hours, …": a balance setting, from its stored numbers."""
+    requests = "1 request" if count == 1 else f"{count} requests"
+    hours, rest = divmod(minutes, 60)
+    if not rest:
+        window = "1 hour" if hours == 1 else f"{hours} hours"
+    elif not hours:
+        window = f"{minutes} minutes"
+    else:
+        window = f"{hours} h {rest} min"
     return f"after {requests} within {window}, a minute of breathing is offered first"
 
 

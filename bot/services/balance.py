@@ -47,14 +47,7 @@ def _split(value: str) -> tuple[int, int]:
 
 
 def describe(value: str) -> str:
-    count, minutes = _split(value)
-    hours, rest = divmod(minutes, 60)
-    window = (
-        f"{hours} hour{'s' if hours != 1 else ''}"
-        if not rest
-        else (f"{minutes} minutes" if not hours else f"{hours} h {rest} min")
-    )
-    return texts.balance_words(f"{count} request{'s' if count != 1 else ''}", window)
+    return texts.balance_words(*_split(value))
 
 
 _MADE = (
