@@ -619,16 +619,35 @@ def ritual_number_unknown(count: int) -> str:
     return f"There's no ritual with that number. Send /ritual list to see them (1–{count})."
 
 
-def ritual_added(label: str, waiting_for: list[str]) -> str:
+def rituals_list(labels: list[str], wait_me: bool, wait_partner: str | None) -> str:
+    """/ritual list and the /rituals menu: the rituals by number, and whose time zone they wait
+    for (the reader's, and/or the partner's, by name)."""
+    lines = [ritual_line(n, label) for n, label in enumerate(labels, start=1)] or [RITUALS_NONE]
+    if wait_me or wait_partner is not None:
+        lines += ["", rituals_wait_for(wait_me, wait_partner)]
+    return "\n".join(lines)
+
+
+def ritual_line(number: int, label: str) -> str:
+    return f"{number}. {label}"
+
+
+def numbered_button(button: str, number: int) -> str:
+    """ "⏸ Pause 2": a button for the ritual listed with that number."""
+    return f"{button} {number}"
+
+
+def ritual_added(label: str, wait_me: bool, wait_partner: str | None) -> str:
     text = f"Added: {label}"
-    if waiting_for:
-        text += "\n" + rituals_wait_for(waiting_for)
+    if wait_me or wait_partner is not None:
+        text += "\n" + rituals_wait_for(wait_me, wait_partner)
     return text
 
 
-def rituals_wait_for(names: list[str]) -> str:
-    who = " and ".join(names)
-    return f"It starts once {who} {'has' if len(names) == 1 and names[0] != 'you' else 'have'} set a time zone (/timezone)."
+def rituals_wait_for(me: bool, partner: str | None) -> str:
+    who = " and ".join((["you"] if me else []) + ([partner] if partner is not None else []))
+    have = "has" if partner is not None and not me else "have"
+    return f"It starts once {who} {have} set a time zone (/timezone)."
 
 
 def partner_added_ritual(name: str, label: str, needs_zone: bool) -> str:
@@ -662,8 +681,12 @@ def ritual_deleted(label: str) -> str:
     return f"Deleted: {label}."
 
 
+RITUAL_CHANGED = {"pause": "paused", "resume": "resumed", "delete": "deleted"}
+
+
 def partner_changed_ritual(name: str, change: str, label: str) -> str:
-    return f"{name} {change} a ritual: {label}."
+    """`change` is what was done: "pause", "resume" or "delete"."""
+    return f"{name} {RITUAL_CHANGED[change]} a ritual: {label}."
 
 
 STARTER_INTRO = (
@@ -726,8 +749,13 @@ NOTE_USAGE = (
 )
 
 
-def notes_list(notes: list[str]) -> str:
-    return "Your one-tap notes:\n" + "\n".join(f"• {quoted(n)}" for n in notes)
+def notes_view(notes: list[str]) -> str:
+    """/notes: your one-tap notes — or, until you write some, the ones nudges offer."""
+    if not notes:
+        defaults = "\n".join(f"• {quoted(n)}" for n in DEFAULT_QUICK_NOTES)
+        return f"{NOTES_USAGE}\n\n{NOTES_DEFAULTS}\n{defaults}"
+    listed = "\n".join(f"• {quoted(n)}" for n in notes)
+    return f"Your one-tap notes:\n{listed}\n\n{NOTES_USAGE}"
 
 
 def note_added(words: str) -> str:
@@ -782,6 +810,13 @@ def date_planned(name: str) -> str:
 
 
 DATE_PLANNED_SELF = "Marked as planned ✓"
+
+
+def date_marked_planned(reminder: str) -> str:
+    """The date reminder, once its reader has pressed Planned ✓."""
+    return f"{reminder}\n{DATE_PLANNED_SELF}".strip()
+
+
 TALK_PROMPT = (
     "Time for your weekly talk. Three short prompts to begin:\n"
     "• One thing you appreciated this week\n"
@@ -1030,6 +1065,10 @@ def appreciation_notice(name: str, words: str) -> str:
 JOURNAL_LINE_MAX = 650
 
 
+# The reader, where both partners' entries are listed (the journal, the digest, the picture).
+YOU = "You"
+
+
 def journal_line(name: str, when: str, words: str, photo: bool, appreciation: bool) -> str:
     mark = "💛 " if appreciation else ("📷 " if photo else "")
     return f"{when} · {name}: {mark}{shortened(words, JOURNAL_LINE_MAX)}"
@@ -1046,6 +1085,14 @@ DIGEST_MOMENTS = "Moments"
 DIGEST_NOTHING = (
     "No journal entries this week — /journal adds one whenever something feels worth keeping."
 )
+
+
+DIGEST_LINE_MAX = 150  # UTF-16 units of one entry in the digest
+
+
+def digest_line(day: str, name: str, words: str, photo: bool) -> str:
+    """ "• Tue · Sam: 📷 a walk by the river" """
+    return f"• {day} · {name}: {'📷 ' if photo else ''}{shortened(words, DIGEST_LINE_MAX)}"
 
 
 def digest_more(count: int) -> str:
@@ -1087,6 +1134,14 @@ FOR_TALK_BUTTON = "🗓 Bring it to our next talk"
 
 def share_with_button(partner: str) -> str:
     return f"💬 Share with {shortened(partner, 24)}"
+
+
+def what_happened(typed: str) -> str:
+    """Typed words as they read after "When": a capitalised first word is lowered ("You didn't
+    reply" → "you didn't reply"), but not "I" or an acronym."""
+    if typed[:1].isupper() and not typed[:2].isupper() and not typed.startswith("I "):
+        return typed[0].lower() + typed[1:]
+    return typed
 
 
 def i_statement(what: str, feeling: str, need: str) -> str:

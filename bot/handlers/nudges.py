@@ -26,8 +26,7 @@ from bot.services.schedule import local_now
 
 def _notes_view(notes: list[tuple[int, str]]) -> Reply:
     if not notes:
-        defaults = "\n".join(f"• {texts.quoted(w)}" for w in texts.DEFAULT_QUICK_NOTES)
-        return Reply(f"{texts.NOTES_USAGE}\n\n{texts.NOTES_DEFAULTS}\n{defaults}")
+        return Reply(texts.notes_view([]))
     rows: Buttons = [
         [
             (
@@ -37,9 +36,7 @@ def _notes_view(notes: list[tuple[int, str]]) -> Reply:
         ]
         for note_id, words in notes
     ]
-    return Reply(
-        f"{texts.notes_list([w for _, w in notes])}\n\n{texts.NOTES_USAGE}", keyboards.inline(rows)
-    )
+    return Reply(texts.notes_view([w for _, w in notes]), keyboards.inline(rows))
 
 
 async def notes(update: Update, context: Context) -> None:

@@ -30,10 +30,8 @@ _REFUSALS = {
 
 
 def _list_text(view: Overview) -> str:
-    lines = [f"{v.number}. {v.label}" for v in view.rituals] or [texts.RITUALS_NONE]
-    if view.waiting_for:
-        lines += ["", texts.rituals_wait_for(view.waiting_for)]
-    return "\n".join(lines)
+    labels = [v.label for v in view.rituals]
+    return texts.rituals_list(labels, view.waiting.me, view.waiting.partner)
 
 
 def _menu(view: Overview) -> Reply:
@@ -41,12 +39,12 @@ def _menu(view: Overview) -> Reply:
     for v in view.rituals:
         toggle = (
             (
-                f"{texts.RESUME_BUTTON} {v.number}",
+                texts.numbered_button(texts.RESUME_BUTTON, v.number),
                 callbacks.pack(callbacks.RITUAL_MENU, "r", v.ritual_id),
             )
             if v.paused
             else (
-                f"{texts.PAUSE_BUTTON} {v.number}",
+                texts.numbered_button(texts.PAUSE_BUTTON, v.number),
                 callbacks.pack(callbacks.RITUAL_MENU, "p", v.ritual_id),
             )
         )
@@ -54,7 +52,7 @@ def _menu(view: Overview) -> Reply:
             [
                 toggle,
                 (
-                    f"{texts.DELETE_BUTTON} {v.number}",
+                    texts.numbered_button(texts.DELETE_BUTTON, v.number),
                     callbacks.pack(callbacks.RITUAL_MENU, "d", v.ritual_id),
                 ),
             ]
@@ -65,7 +63,7 @@ def _menu(view: Overview) -> Reply:
 
 def _added(result: Added | Refusal) -> str:
     if isinstance(result, Added):
-        return texts.ritual_added(result.label, result.waiting_for)
+        return texts.ritual_added(result.label, result.waiting.me, result.waiting.partner)
     return _REFUSALS[result]
 
 
@@ -253,4 +251,4 @@ async def date_pressed(update: Update, context: Context, pressed: Callback) -> N
     await answer(update)
     message = update.callback_query.message if update.callback_query else None
     reminder = getattr(message, "text", None) or ""
-    await edit_pressed(update, f"{reminder}\n{texts.DATE_PLANNED_SELF}".strip())
+    await edit_pressed(update, texts.date_marked_planned(reminder))

@@ -49,7 +49,7 @@ async def gather(session: AsyncSession, person: Person, now: datetime) -> Pictur
     today = local_date(now, person.timezone)
     start = today - timedelta(days=WEEKS * 7 - 1)
     since = now - timedelta(days=WEEKS * 7)
-    series = {p.id: Series("You" if p.id == person.id else p.first_name) for p in people}
+    series = {p.id: Series(texts.YOU if p.id == person.id else p.first_name) for p in people}
     moods: dict[tuple[int, date], list[int]] = {}
     for checkin in await session.scalars(
         select(CheckIn).where(CheckIn.couple_id == person.couple_id, CheckIn.created_at > since)

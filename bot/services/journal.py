@@ -115,7 +115,7 @@ async def page(session: AsyncSession, person: Person, number: int) -> Page | Ref
     zone = person.timezone or "UTC"
     lines = [
         texts.journal_line(
-            "You" if entry.author_id == person.id else name,
+            texts.YOU if entry.author_id == person.id else name,
             texts.entry_date(local_now(entry.created_at, zone)),
             entry.text,
             entry.photo_file_id is not None,
@@ -169,9 +169,12 @@ async def digest(session: AsyncSession, person: Person, now: datetime) -> str:
     zone = person.timezone or "UTC"
 
     def line(entry: JournalEntry, name: str) -> str:
-        who = "You" if entry.author_id == person.id else name
-        photo = "📷 " if entry.photo_file_id else ""
-        return f"• {texts.weekday_short(local_now(entry.created_at, zone))} · {who}: {photo}{texts.shortened(entry.text, 150)}"
+        return texts.digest_line(
+            texts.weekday_short(local_now(entry.created_at, zone)),
+            texts.YOU if entry.author_id == person.id else name,
+            entry.text,
+            bool(entry.photo_file_id),
+        )
 
     appreciations = [line(e, n) for e, n in rows if e.kind == APPRECIATION]
     moments = [line(e, n) for e, n in rows if e.kind != APPRECIATION]

@@ -88,9 +88,17 @@ class View:
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """Whose missing time zone rituals wait for: the person asking, and/or their partner."""
+
+    me: bool
+    partner: str | None  # the partner's name
+
+
+@dataclass(frozen=True)
 class Overview:
     rituals: list[View]
-    waiting_for: list[str]  # "you" and/or the partner's name: no time zone yet
+    waiting: Waiting
 
 
 async def _couple_rituals(session: AsyncSession, couple_id: int) -> list[Ritual]:
@@ -176,17 +184,20 @@ async def _views(session: AsyncSession, couple_id: int) -> list[View]:
     ]
 
 
-def _waiting_for(person: Person, partner: Person) -> list[str]:
-    return [
-        name for name, p in (("you", person), (partner.first_name, partner)) if p.timezone is None
-    ]
+def _waiting(person: Person, partner: Person, recipients: list[Person] | None = None) -> Waiting:
+    """Who of `recipients` (both, by default) has no time zone yet."""
+    among = {p.id for p in recipients} if recipients is not None else {person.id, partner.id}
+    return Waiting(
+        person.timezone is None and person.id in among,
+        partner.first_name if partner.timezone is None and partner.id in among else None,
+    )
 
 
 async def overview(session: AsyncSession, person: Person) -> Overview | Refusal:
     partner = await partner_of(session, person)
     if partner is None or person.couple_id is None:
         return Refusal.NOT_PAIRED
-    return Overview(await _views(session, person.couple_id), _waiting_for(person, partner))
+    return Overview(await _views(session, person.couple_id), _waiting(person, partner))
 
 
 # --- scheduling ---------------------------------------------------------------------------
@@ -240,7 +251,7 @@ async def next_due(session: AsyncSession) -> datetime | None:
 @dataclass(frozen=True)
 class Added:
     label: str
-    waiting_for: list[str]
+    waiting: Waiting
 
 
 async def add(
@@ -301,13 +312,7 @@ async def add(
         sender_id=person.id,
         now=now,
     )
-    return Added(
-        text, [n for n in _waiting_for(person, partner) if n in _names(recipients, person)]
-    )
-
-
-def _names(recipients: list[Person], person: Person) -> set[str]:
-    return {"you" if r.id == person.id else r.first_name for r in recipients}
+    return Added(text, _waiting(person, partner, recipients))
 
 
 @dataclass(frozen=True)
@@ -339,7 +344,6 @@ async def _own_ritual(session: AsyncSession, person: Person, ritual_id: int) -> 
 
 
 Change = Literal["pause", "resume", "delete"]
-_CHANGE_WORDS = {"pause": "paused", "resume": "resumed", "delete": "deleted"}
 
 
 async def change(
@@ -380,7 +384,7 @@ async def change(
         key=outbox.unique_key(f"ritual-{what}:{ritual.id}"),
         recipient=partner,
         kind="ritual_notice",
-        text=texts.partner_changed_ritual(person.first_name, _CHANGE_WORDS[what], text),
+        text=texts.partner_changed_ritual(person.first_name, what, text),
         couple_id=person.couple_id,
         sender_id=person.id,
         now=now,

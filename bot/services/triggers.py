@@ -76,11 +76,12 @@ async def log(session: AsyncSession, person: Person, raw: str, now: datetime) ->
     what = _what(raw)
     if not isinstance(what, str):
         return what
-    # "When you didn't reply" reads naturally; a capitalised first word is lowered.
-    if what[:1].isupper() and not what[:2].isupper() and not what.startswith("I "):
-        what = what[0].lower() + what[1:]
     trigger = Trigger(
-        person_id=person.id, couple_id=person.couple_id, what=what, status=DRAFT, created_at=now
+        person_id=person.id,
+        couple_id=person.couple_id,
+        what=texts.what_happened(what),
+        status=DRAFT,
+        created_at=now,
     )
     session.add(trigger)
     await session.flush()
