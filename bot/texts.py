@@ -1,4 +1,6 @@
-"""Every word Steady says, in one place, so the tone can be read and changed in one pass.
+"""Every word Steady says, in one place, so the tone can be read and changed in one pass — and
+the words it understands when they are typed (TYPED_…, OFF_WORD: written in lower case, matched
+in any case), beside the sentences that teach them, so a translation changes both.
 
 Tone (../shared/PRODUCT.md): second person, present tense, one or two short sentences, at most
 one emoji, no exclamation marks, no clinical labels. Buttons are verbs. Messages are sent as plain
@@ -40,6 +42,9 @@ REPLY_WRITE = "✍️ Write back"
 REPLY_LABELS = {"h": REPLY_HERE, "c": REPLY_CALL, "t": REPLY_TONIGHT}
 # The same replies without their emoji, for listing several in one message.
 REPLY_PLAIN = {"h": "I'm here", "c": "I'll call soon", "t": "Let's talk tonight"}
+
+# Typed after /balance, /safeword or /quiet to turn the setting off.
+OFF_WORD = "off"
 
 
 COMMANDS: list[tuple[str, str]] = [
@@ -520,6 +525,7 @@ QUIET_USAGE = (
 )
 QUIET_SAME = "Start and end can't be the same time. For example: /quiet 22:30-07:00."
 QUIET_OFF = "Quiet hours are off."
+QUIET_OFF_WORDS = (OFF_WORD, "none", "clear")  # typed after /quiet
 
 
 def quiet_set(start: str, end: str) -> str:
@@ -596,6 +602,39 @@ RITUAL_BAD_TIME = "Times are 24-hour HH:MM, for example /ritual add checkin 12:3
 RITUAL_BAD_DAYS = (
     "Days can be daily, weekdays, weekends, or days like mon,wed,fri. For example: "
     "/ritual add talk 18:00 sun."
+)
+# What people type after /ritual: the action, the kind of ritual, and its days (a set, or
+# weekdays by their short or full name; masks as in DAY_SET_WORDS).
+TYPED_RITUAL_ACTIONS = {
+    "add": "add",
+    "list": "list",
+    "pause": "pause",
+    "resume": "resume",
+    "delete": "delete",
+}
+TYPED_RITUAL_KINDS = {
+    "checkin": "checkin",
+    "check-in": "checkin",
+    "check_in": "checkin",
+    "nudge": "nudge",
+    "date": "date",
+    "talk": "talk",
+}
+TYPED_DAY_SETS = {
+    "daily": 0b1111111,
+    "every day": 0b1111111,
+    "everyday": 0b1111111,
+    "weekdays": 0b0011111,
+    "weekends": 0b1100000,
+}
+TYPED_WEEKDAYS = (
+    ("mon", "monday"),
+    ("tue", "tuesday"),
+    ("wed", "wednesday"),
+    ("thu", "thursday"),
+    ("fri", "friday"),
+    ("sat", "saturday"),
+    ("sun", "sunday"),
 )
 RITUAL_DUPLICATE = "You already have that ritual."
 RITUAL_LIMIT = (
@@ -1002,6 +1041,9 @@ BUSY_USAGE = (
 BUSY_TOO_LONG = "Busy can last up to 24 hours. For time apart, /away takes a date."
 BUSY_NEEDS_ZONE = "To say busy until a clock time, set your time zone first with /timezone — or use a length like /busy 2h."
 BUSY_REASON_MAX = 120
+# The units of a typed length, as in /busy 2h, /busy 1h30m or /balance 3 90min.
+TYPED_HOURS = ("h",)
+TYPED_MINUTES = ("min", "m")
 AVAILABLE = "You're available again."
 NOT_BUSY = "You weren't marked busy."
 
@@ -1223,6 +1265,7 @@ BALANCE_USAGE = (
 BALANCE_BAD = (
     "Send /balance with a number and a length, for example /balance 3 2h (1–20 requests, 30m–24h)."
 )
+BALANCE_TYPED_JOINERS = ("in", "per")  # /balance 3 in 2h, as well as 3/2h
 BALANCE_OFF = "Balance is off: the words always come at once."
 BALANCE_NOTHING_TO_CLEAR = "Balance is already off."
 BALANCE_SAME = "That's already your balance setting."

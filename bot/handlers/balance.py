@@ -63,7 +63,7 @@ async def _propose(update: Update, context: Context, value: str) -> str:
 async def balance(update: Update, context: Context) -> None:
     rt = context.bot_data
     raw = command_text(update).strip()
-    if raw and raw.casefold() != "off":
+    if raw and raw.casefold() != texts.OFF_WORD:
         value = balance_service.parse(raw)
         await send(
             update, texts.BALANCE_BAD if value is None else await _propose(update, context, value)

@@ -103,7 +103,7 @@ async def safeword(update: Update, context: Context) -> None:
             reply = texts.NOT_PAIRED
         elif not raw:
             reply = texts.safeword_current(current) if current else texts.SAFEWORD_NONE
-        elif raw.casefold() == "off":
+        elif raw.casefold() == texts.OFF_WORD:
             removed = await agreements.withdraw(
                 session,
                 person,

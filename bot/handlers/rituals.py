@@ -77,7 +77,7 @@ async def ritual_command(update: Update, context: Context) -> None:
     """/ritual add <kind> <HH:MM> [days] | list | pause <n> | resume <n> | delete <n>"""
     rt = context.bot_data
     words = command_text(update).split()
-    sub = words[0].lower() if words else ""
+    sub = texts.TYPED_RITUAL_ACTIONS.get(words[0].lower(), "") if words else ""
     args = words[1:]
     now = rt.clock.now()
     async with unit_of_work(rt, update, is_command=True) as (session, person):

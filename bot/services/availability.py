@@ -14,7 +14,11 @@ from bot.services.common import clean_text
 from bot.services.schedule import at_local, local_date, parse_time, wall_time
 
 MAX_BUSY = timedelta(hours=24)
-_LENGTH = re.compile(r"^(?:(\d{1,2})h)?(?:(\d{1,4})m(?:in)?)?$", re.IGNORECASE)
+_LENGTH = re.compile(
+    rf"^(?:(\d{{1,2}})(?:{'|'.join(map(re.escape, texts.TYPED_HOURS))}))?"
+    rf"(?:(\d{{1,4}})(?:{'|'.join(map(re.escape, texts.TYPED_MINUTES))}))?$",
+    re.IGNORECASE,
+)
 
 
 def parse_length(word: str) -> timedelta | None:

@@ -22,7 +22,10 @@ BREATHE_FIRST_WAIT = timedelta(minutes=1)
 BREATHING_MARGIN = timedelta(minutes=1)
 MIN_WINDOW, MAX_WINDOW = timedelta(minutes=30), timedelta(hours=24)
 MAX_REQUESTS = 20
-_SETTING = re.compile(r"^(\d{1,3})\s*(?:/|in|per)?\s*(\S+)$", re.IGNORECASE)
+_SETTING = re.compile(
+    rf"^(\d{{1,3}})\s*(?:/|{'|'.join(map(re.escape, texts.BALANCE_TYPED_JOINERS))})?\s*(\S+)$",
+    re.IGNORECASE,
+)
 
 
 def parse(raw: str) -> str | None:

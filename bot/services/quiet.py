@@ -30,7 +30,7 @@ class QuietProblem:
 
 async def set_quiet(session: AsyncSession, person: Person, text: str) -> QuietSet | str | None:
     """`/quiet 22:30-07:00` sets, `/quiet off` clears (returns None); a QuietProblem otherwise."""
-    if text.strip().lower() in ("off", "none", "clear"):
+    if text.strip().lower() in texts.QUIET_OFF_WORDS:
         person.quiet_start = person.quiet_end = None
         return None
     match = _RANGE.match(text)

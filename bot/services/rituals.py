@@ -696,15 +696,6 @@ async def date_planned(
 
 # --- what people type ----------------------------------------------------------------------
 
-_KIND_ALIASES = {
-    "checkin": "checkin",
-    "check-in": "checkin",
-    "check_in": "checkin",
-    "nudge": "nudge",
-    "date": "date",
-    "talk": "talk",
-}
-
 
 @dataclass(frozen=True)
 class NewRitual:
@@ -717,7 +708,7 @@ def parse_add(args: list[str]) -> NewRitual | str:
     """`<kind> <HH:MM> [days]` → what to add, or the sentence that corrects the input."""
     if not args:
         return texts.RITUAL_USAGE
-    kind = _KIND_ALIASES.get(args[0].lower())
+    kind = texts.TYPED_RITUAL_KINDS.get(args[0].lower())
     if kind is None:
         return texts.RITUAL_BAD_KIND
     minutes = parse_time(args[1]) if len(args) > 1 else None

@@ -24,13 +24,13 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot import texts
 
+# CronTrigger's day names. The day names people type are texts.TYPED_WEEKDAYS.
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EVERY_DAY = 0b1111111
 WEEKDAYS = 0b0011111
 WEEKENDS = 0b1100000
 
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
-_FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 # --- parsing what people type -------------------------------------------------------------
@@ -47,20 +47,16 @@ def parse_time(text: str) -> int | None:
 def parse_days(text: str) -> int | None:
     """ "daily", "weekdays", "weekends", or days like "mon,wed,fri" → a bit mask (Monday = bit 0)."""
     word = text.strip().lower()
-    if word in ("daily", "every day", "everyday"):
-        return EVERY_DAY
-    if word == "weekdays":
-        return WEEKDAYS
-    if word == "weekends":
-        return WEEKENDS
+    if word in texts.TYPED_DAY_SETS:
+        return texts.TYPED_DAY_SETS[word]
     mask = 0
     for part in re.split(r"[,\s]+", word):
         if not part:
             continue
-        short = part[:3]
-        if short not in DAY_NAMES or not (part == short or part in _FULL_DAY_NAMES):
+        day = next((i for i, names in enumerate(texts.TYPED_WEEKDAYS) if part in names), None)
+        if day is None:
             return None
-        mask |= 1 << DAY_NAMES.index(short)
+        mask |= 1 << day
     return mask or None
 
 
