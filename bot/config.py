@@ -100,16 +100,14 @@ class Settings(BaseSettings):
         if value.startswith("sqlite://") and not value.startswith("sqlite+aiosqlite://"):
             return "sqlite+aiosqlite://" + value[len("sqlite://") :]
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError(
-                "use sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user:pass@host/db"
-            )
+            raise ValueError(texts.DATABASE_URL_BAD)
         return value
 
     @field_validator("webhook_url")
     @classmethod
     def _webhook_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("https://", "http://")):
-            raise ValueError("it must be the public https:// address Telegram posts updates to")
+            raise ValueError(texts.WEBHOOK_URL_BAD)
         return value
 
     @field_validator("webhook_secret")
@@ -117,7 +115,7 @@ class Settings(BaseSettings):
     def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
         # Telegram's rule for secret_token: 1-256 characters, A-Z a-z 0-9 _ -.
         if value is not None and not _SECRET_SHAPE.match(value.get_secret_value()):
-            raise ValueError("use 16 to 256 characters: letters, digits, _ and -")
+            raise ValueError(texts.WEBHOOK_SECRET_BAD)
         return value
 
     @field_validator("webhook_listen", "metrics_listen")
@@ -127,7 +125,7 @@ class Settings(BaseSettings):
             return None
         host, _, port = value.strip().rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError("use host:port, for example 127.0.0.1:8080")
+            raise ValueError(texts.LISTEN_BAD)
         return value.strip()
 
     @property
@@ -151,7 +149,7 @@ class Settings(BaseSettings):
     def _base_url(cls, value: str) -> str:
         value = value.strip()
         if not value.startswith(("http://", "https://")):
-            raise ValueError("it must start with http:// or https://")
+            raise ValueError(texts.API_BASE_URL_BAD)
         return value
 
     @property

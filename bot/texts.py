@@ -1509,6 +1509,16 @@ def settings_to_fix(problems: str) -> str:
     return f"A setting needs fixing — {problems}."
 
 
+# What is wrong with one setting; settings_to_fix lists them after the setting's name.
+DATABASE_URL_BAD = (
+    "use sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user:pass@host/db"
+)
+WEBHOOK_URL_BAD = "it must be the public https:// address Telegram posts updates to"
+WEBHOOK_SECRET_BAD = "use 16 to 256 characters: letters, digits, _ and -"
+LISTEN_BAD = "use host:port, for example 127.0.0.1:8080"
+API_BASE_URL_BAD = "it must start with http:// or https://"
+
+
 def api_unreachable(base: str, error: str) -> str:
     return (
         f"Could not reach the Telegram Bot API at {base} ({error}): check the internet "
