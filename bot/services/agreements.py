@@ -79,10 +79,11 @@ async def propose(
     )
     session.add(proposal)
     await session.flush()
-    await outbox.enqueue(
+    await outbox.tell_partner(
         session,
+        person,
+        partner,
         key=f"agreement:{proposal.id}",
-        recipient=partner,
         kind="agreement",
         text=request_text(person.first_name, value),
         buttons=[
@@ -91,8 +92,6 @@ async def propose(
                 (texts.DECLINE_BUTTON, callbacks.pack(callbacks.AGREEMENT, "d", proposal.id)),
             ]
         ],
-        couple_id=person.couple_id,
-        sender_id=person.id,
         now=now,
     )
     return Proposed(partner.first_name, value)
@@ -142,14 +141,13 @@ async def answer(
         proposal.agreed_at = now
     else:
         await session.delete(proposal)
-    await outbox.enqueue(
+    await outbox.tell_partner(
         session,
+        person,
+        proposer,
         key=f"agreement-answer:{agreement_id}",
-        recipient=proposer,
         kind="agreement",
         text=told(kind, person.first_name, value, agree),
-        couple_id=person.couple_id,
-        sender_id=person.id,
         now=now,
     )
     return Answered(kind, value, agree)
@@ -167,14 +165,13 @@ async def withdraw(
     )
     if not getattr(removed, "rowcount", 0):
         return False
-    await outbox.enqueue(
+    await outbox.tell_partner(
         session,
+        person,
+        partner,
         key=outbox.unique_key(f"agreement-off:{kind}"),
-        recipient=partner,
         kind="agreement",
         text=notice,
-        couple_id=person.couple_id,
-        sender_id=person.id,
         now=now,
     )
     return True

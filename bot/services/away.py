@@ -67,14 +67,13 @@ async def set_away(
     await _drop_reconnect(session, person)
     person.away_until = day
     person.away_note = note
-    await outbox.enqueue(
+    await outbox.tell_partner(
         session,
+        person,
+        partner,
         key=outbox.unique_key(f"away:{person.id}"),
-        recipient=partner,
         kind="away_notice",
         text=texts.away_notice(person.first_name, texts.date_label(day), note),
-        couple_id=person.couple_id,
-        sender_id=person.id,
         now=now,
     )
     for recipient in (person, partner):

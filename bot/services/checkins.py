@@ -62,14 +62,13 @@ async def answer(
     )
     session.add(checkin)
     await session.flush()
-    await outbox.enqueue(
+    await outbox.tell_partner(
         session,
+        person,
+        partner,
         key=f"checkin:{delivery_id}",
-        recipient=partner,
         kind="checkin_shared",
         text=texts.checkin_shared(person.first_name, texts.MOODS[mood]),
-        couple_id=person.couple_id,
-        sender_id=person.id,
         now=now,
     )
     return Answered(partner.first_name, texts.MOODS[mood], checkin.id)
@@ -118,14 +117,13 @@ async def add_note(
     if checkin.note is not None:
         return Refusal.ALREADY_ANSWERED
     checkin.note = words
-    await outbox.enqueue(
+    await outbox.tell_partner(
         session,
+        person,
+        partner,
         key=f"checkin-note:{checkin_id}",
-        recipient=partner,
         kind="checkin_shared",
         text=texts.checkin_note_shared(person.first_name, words),
-        couple_id=person.couple_id,
-        sender_id=person.id,
         now=now,
     )
     return partner.first_name

@@ -62,16 +62,15 @@ async def add(
         if kind == APPRECIATION
         else texts.journal_notice(person.first_name, words)
     )
-    await outbox.enqueue(
+    await outbox.tell_partner(
         session,
+        person,
+        partner,
         key=f"journal:{entry.id}",
-        recipient=partner,
         kind="journal",
         text=notice,
         photo=photo,
         silent=True,  # a moment to look at later, not an interruption
-        couple_id=person.couple_id,
-        sender_id=person.id,
         now=now,
     )
     return Added(partner.first_name)

@@ -106,14 +106,13 @@ async def _send(
     words: str,
     now: datetime,
 ) -> Sent | Refusal:
-    sent = await outbox.enqueue(
+    sent = await outbox.tell_partner(
         session,
+        person,
+        partner,
         key=f"nudge:{delivery_id}",
-        recipient=partner,
         kind="nudge",
         text=texts.nudge_from(person.first_name, words),
-        couple_id=person.couple_id,
-        sender_id=person.id,
         now=now,
     )
     return Sent(partner.first_name, words) if sent else Refusal.ALREADY_ANSWERED

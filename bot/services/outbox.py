@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import IntEnum
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -131,3 +131,47 @@ async def enqueue(
     if values["status"] == "pending":
         session.info[DUE_CHANGED] = True
     return int(row_id)
+
+
+class Options(TypedDict, total=False):
+    """enqueue's keyword options beyond who, what and when, for helpers that pass them on."""
+
+    buttons: Buttons | None
+    buttons_for: Callable[[int], Buttons] | None
+    keyboard: Keyboard | None
+    due_at: datetime | None
+    grace: timedelta
+    ritual_id: int | None
+    occurrence_at: datetime | None
+    status: str
+    silent: bool
+    photo: str | None
+    render: dict[str, Any] | None
+    priority: Priority
+
+
+async def tell_partner(
+    session: AsyncSession,
+    person: Person,
+    partner: Person,
+    *,
+    key: str,
+    kind: str,
+    text: str,
+    now: datetime,
+    **options: Unpack[Options],
+) -> int | None:
+    """Queue `text` for `person`'s partner on `person`'s behalf, as enqueue does: tied to their
+    couple, and from `person` — it counts toward their hourly relay share, waits out the
+    partner's pause, and if it cannot arrive `person` is told (bot/delivery/sender.py)."""
+    return await enqueue(
+        session,
+        key=key,
+        recipient=partner,
+        kind=kind,
+        text=text,
+        now=now,
+        couple_id=person.couple_id,
+        sender_id=person.id,
+        **options,
+    )

@@ -125,14 +125,13 @@ async def start(
     session.add(pause)
     await session.flush()
     person.paused_until = ends
-    await outbox.enqueue(
+    await outbox.tell_partner(
         session,
+        person,
+        partner,
         key=f"pause:{pause.id}",
-        recipient=partner,
         kind="pause_notice",
         text=texts.pause_notice(person.first_name, wall_time(ends, partner.timezone)),
-        couple_id=person.couple_id,
-        sender_id=person.id,
         now=now,
     )
     await _plan_return(session, pause, person, partner, now)
@@ -166,14 +165,13 @@ async def _plan_return(
         due_at=pause.ends_at,
         now=now,
     )
-    await outbox.enqueue(
+    await outbox.tell_partner(
         session,
+        person,
+        partner,
         key=f"{RETURN_KEY}:{pause.id}:{stamp}:partner",
-        recipient=partner,
         kind="pause_return",
         text=texts.pause_return_partner(person.first_name),
-        couple_id=pause.couple_id,
-        sender_id=person.id,
         due_at=pause.ends_at,
         now=now,
     )
@@ -262,16 +260,15 @@ async def extend(
     pause.extended = True
     pause.ends_at = ends
     person.paused_until = pause.ends_at
-    await outbox.enqueue(
+    await outbox.tell_partner(
         session,
+        person,
+        partner,
         key=f"pause-extended:{pause.id}",
-        recipient=partner,
         kind="pause_notice",
         text=texts.pause_extended_notice(
             person.first_name, wall_time(pause.ends_at, partner.timezone)
         ),
-        couple_id=pause.couple_id,
-        sender_id=person.id,
         now=now,
     )
     await _plan_return(session, pause, person, partner, now)

@@ -136,15 +136,14 @@ async def propose(
     if not isinstance(made, tuple):
         return made
     phrase, partner = made
-    await outbox.enqueue(
+    await outbox.tell_partner(
         session,
+        person,
+        partner,
         key=f"phrase-ask:{phrase.id}",
-        recipient=partner,
         kind="phrase_ask",
         text=texts.phrase_request(person.first_name, phrase.text),
         buttons=proposal_buttons(phrase.id),
-        couple_id=phrase.couple_id,
-        sender_id=person.id,
         now=now,
     )
     return Words(phrase.text, partner.first_name)
@@ -156,15 +155,14 @@ async def offer(session: AsyncSession, person: Person, raw: str, now: datetime) 
     if not isinstance(made, tuple):
         return made
     phrase, partner = made
-    await outbox.enqueue(
+    await outbox.tell_partner(
         session,
+        person,
+        partner,
         key=f"phrase-offer:{phrase.id}",
-        recipient=partner,
         kind="phrase_offer",
         text=texts.phrase_offer(person.first_name, phrase.text),
         buttons=offer_buttons(phrase.id),
-        couple_id=phrase.couple_id,
-        sender_id=person.id,
         now=now,
     )
     return Words(phrase.text, partner.first_name)
@@ -229,14 +227,13 @@ async def _answer(
         phrase.agreed_at = now
     else:
         await session.delete(phrase)
-    await outbox.enqueue(
+    await outbox.tell_partner(
         session,
+        person,
+        asker,
         key=f"phrase-answer:{phrase_id}",
-        recipient=asker,
         kind="phrase_answer",
         text=_ANSWER_NOTICES[(asked, yes)](person.first_name, words),
-        couple_id=person.couple_id,
-        sender_id=person.id,
         now=now,
     )
     return Words(words, asker.first_name)
@@ -278,15 +275,14 @@ async def finish_rewording(
     phrase.reworded = True
     phrase.status = AGREED
     phrase.agreed_at = now
-    await outbox.enqueue(
+    await outbox.tell_partner(
         session,
+        person,
+        receiver,
         key=f"phrase-answer:{phrase.id}",
-        recipient=receiver,
         kind="phrase_answer",
         text=texts.phrase_reworded_receiver(person.first_name, checked),
         buttons=remove_button(phrase.id),
-        couple_id=phrase.couple_id,
-        sender_id=person.id,
         now=now,
     )
     return Words(checked, receiver.first_name)
@@ -317,14 +313,13 @@ async def remove(
             if by_receiver
             else texts.phrase_removed_by_giver(person.first_name, words)
         )
-        await outbox.enqueue(
+        await outbox.tell_partner(
             session,
+            person,
+            partner,
             key=f"phrase-removed:{phrase_id}",
-            recipient=partner,
             kind="phrase_removed",
             text=notice,
-            couple_id=person.couple_id,
-            sender_id=person.id,
             now=now,
         )
     return Words(words, partner.first_name)

@@ -206,14 +206,13 @@ async def quick_reply(
         return Refusal.STALE
     asked, requester = found
     label = texts.REPLY_LABELS[action]
-    sent = await outbox.enqueue(
+    sent = await outbox.tell_partner(
         session,
+        person,
+        requester,
         key=f"reply:{asked.id}:{action}",
-        recipient=requester,
         kind="reassure_reply",
         text=texts.from_partner(person.first_name, label),
-        couple_id=asked.couple_id,
-        sender_id=person.id,
         now=now,
     )
     done = set(
@@ -250,14 +249,13 @@ async def write_back(
     if len(words) > WRITE_BACK_MAX_CHARS:
         await_reply(person, AWAIT_WRITE_BACK, asked.id, now)  # let them send a shorter one
         return TooLong(len(words), WRITE_BACK_MAX_CHARS)
-    await outbox.enqueue(
+    await outbox.tell_partner(
         session,
+        person,
+        requester,
         key=outbox.unique_key(f"write:{asked.id}"),
-        recipient=requester,
         kind="reassure_reply",
         text=texts.from_partner(person.first_name, words),
-        couple_id=asked.couple_id,
-        sender_id=person.id,
         now=now,
     )
     return requester.first_name

@@ -49,14 +49,13 @@ async def answer(
         return Refusal.STALE
     if not keep:
         return False
-    sent = await outbox.enqueue(
+    sent = await outbox.tell_partner(
         session,
+        person,
+        partner,
         key=f"review-kept:{delivery_id}",
-        recipient=partner,
         kind="review_kept",
         text=texts.review_kept_by(person.first_name),
-        couple_id=person.couple_id,
-        sender_id=person.id,
         now=now,
     )
     return sent is not None

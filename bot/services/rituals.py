@@ -293,10 +293,11 @@ async def add(
         )
     giver = person if kind == "nudge" else None
     text = label(ritual, giver)
-    await outbox.enqueue(
+    await outbox.tell_partner(
         session,
+        person,
+        partner,
         key=f"ritual-added:{ritual.id}",
-        recipient=partner,
         kind="ritual_notice",
         text=texts.partner_added_ritual(person.first_name, text, partner.timezone is None),
         buttons=[
@@ -308,8 +309,6 @@ async def add(
                 ),
             ]
         ],
-        couple_id=person.couple_id,
-        sender_id=person.id,
         now=now,
     )
     return Added(text, _waiting(person, partner, recipients))
@@ -379,14 +378,13 @@ async def change(
             await _drop_pending(session, ritual.id)
         await _reschedule(session, ritual, now)
         text = label(ritual, giver)
-    await outbox.enqueue(
+    await outbox.tell_partner(
         session,
+        person,
+        partner,
         key=outbox.unique_key(f"ritual-{what}:{ritual.id}"),
-        recipient=partner,
         kind="ritual_notice",
         text=texts.partner_changed_ritual(person.first_name, what, text),
-        couple_id=person.couple_id,
-        sender_id=person.id,
         now=now,
     )
     return Changed(text)
@@ -414,14 +412,13 @@ async def answer_notice(
     creator = await session.get(Person, ritual.created_by_id)
     await session.delete(ritual)
     if creator is not None:
-        await outbox.enqueue(
+        await outbox.tell_partner(
             session,
+            person,
+            creator,
             key=f"ritual-declined:{ritual_id}",
-            recipient=creator,
             kind="ritual_notice",
             text=texts.partner_declined_ritual(person.first_name, text),
-            couple_id=person.couple_id,
-            sender_id=person.id,
             now=now,
         )
     return Changed(text)

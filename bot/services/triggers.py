@@ -176,14 +176,13 @@ async def settle(
         return Refusal.STALE
     if action == "s":
         trigger.status = SHARED
-        await outbox.enqueue(
+        await outbox.tell_partner(
             session,
+            person,
+            partner,
             key=f"trigger:{trigger.id}",
-            recipient=partner,
             kind="trigger_shared",
             text=texts.trigger_from(person.first_name, statement(trigger)),
-            couple_id=person.couple_id,
-            sender_id=person.id,
             now=now,
         )
         return Settled(texts.trigger_shared(partner.first_name))
