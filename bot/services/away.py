@@ -127,24 +127,13 @@ async def wish(
     session: AsyncSession, person: Person, delivery_id: int, now: datetime
 ) -> str | Refusal:
     """ "I'd like that" on a reconnect prompt: the partner hears it, once. Returns their name."""
-    row = await session.get(Delivery, delivery_id)
-    partner = await partner_of(session, person)
-    if (
-        row is None
-        or partner is None
-        or row.kind != "reconnect"
-        or row.recipient_id != person.id
-        or row.couple_id != person.couple_id
-    ):
-        return Refusal.STALE
-    sent = await outbox.enqueue(
+    return await outbox.tell_partner_once(
         session,
-        key=f"reconnect-wish:{delivery_id}",
-        recipient=partner,
+        person,
+        delivery_id,
+        tapped_kind="reconnect",
+        key_prefix="reconnect-wish",
         kind="reconnect_wish",
         text=texts.reconnect_wish(person.first_name),
-        couple_id=person.couple_id,
-        sender_id=person.id,
         now=now,
     )
-    return partner.first_name if sent else Refusal.ALREADY_ANSWERED

@@ -19,6 +19,8 @@ from bot.callbacks import Buttons
 from bot.db.base import table_of
 from bot.db.engine import DUE_CHANGED
 from bot.db.models import Delivery, Person
+from bot.services.common import Refusal
+from bot.services.people import partner_of
 
 
 class Priority(IntEnum):
@@ -175,3 +177,34 @@ async def tell_partner(
         sender_id=person.id,
         **options,
     )
+
+
+async def tell_partner_once(
+    session: AsyncSession,
+    person: Person,
+    delivery_id: int,
+    *,
+    tapped_kind: str,
+    key_prefix: str,
+    kind: str,
+    text: str,
+    now: datetime,
+) -> str | Refusal:
+    """A one-tap answer on row `delivery_id`, a `tapped_kind` message sent to `person`: their
+    partner hears `text`, once (the key names the tapped row). Returns the partner's name;
+    STALE if the row is not such a message in the couple `person` is in now, ALREADY_ANSWERED
+    on a second tap."""
+    row = await session.get(Delivery, delivery_id)
+    partner = await partner_of(session, person)
+    if (
+        row is None
+        or partner is None
+        or row.kind != tapped_kind
+        or row.recipient_id != person.id
+        or row.couple_id != person.couple_id
+    ):
+        return Refusal.STALE
+    sent = await tell_partner(
+        session, person, partner, key=f"{key_prefix}:{delivery_id}", kind=kind, text=text, now=now
+    )
+    return partner.first_name if sent else Refusal.ALREADY_ANSWERED

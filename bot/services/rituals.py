@@ -667,28 +667,17 @@ async def _weekly(
 async def date_planned(
     session: AsyncSession, person: Person, delivery_id: int, now: datetime
 ) -> str | Refusal:
-    """ "Planned ✓" on a date reminder: the partner hears it. Returns the partner's name."""
-    row = await session.get(Delivery, delivery_id)
-    partner = await partner_of(session, person)
-    if (
-        row is None
-        or partner is None
-        or row.kind != "date"
-        or row.recipient_id != person.id
-        or row.couple_id != person.couple_id
-    ):
-        return Refusal.STALE
-    sent = await outbox.enqueue(
+    """ "Planned ✓" on a date reminder: the partner hears it, once. Returns the partner's name."""
+    return await outbox.tell_partner_once(
         session,
-        key=f"date-planned:{delivery_id}",
-        recipient=partner,
+        person,
+        delivery_id,
+        tapped_kind="date",
+        key_prefix="date-planned",
         kind="date_planned",
         text=texts.date_planned(person.first_name),
-        couple_id=person.couple_id,
-        sender_id=person.id,
         now=now,
     )
-    return partner.first_name if sent else Refusal.ALREADY_ANSWERED
 
 
 # --- what people type ----------------------------------------------------------------------
