@@ -1,17 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from tests import worlds
 from tests.databases import BACKEND, Databases
 from tests.faketelegram import FakeTelegram
-from tests.harness import FakeClock, Steady, running_bot
-
-# A Monday morning, away from any daylight-saving change.
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+from tests.harness import T0, FakeClock, Steady, running_bot
+from tests.worlds import Prepared, World
 
 
 @pytest.fixture
@@ -40,6 +38,21 @@ def empty_database_url(tmp_path: Path, databases: Databases) -> Iterator[str]:
     url = databases.empty(tmp_path)
     yield url
     databases.drop(url)
+
+
+@pytest.fixture
+def world_url(prepared: Prepared, databases: Databases, tmp_path: Path) -> Iterator[str]:
+    """A copy of the database of the test module's `prepared` world (tests/worlds.py)."""
+    url = databases.copy(prepared.database, tmp_path)
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+async def w(prepared: Prepared, world_url: str) -> AsyncIterator[World]:
+    """The test module's prepared world, with the bot running in it."""
+    async with worlds.entered(prepared, world_url) as world:
+        yield world
 
 
 @pytest.fixture

@@ -78,6 +78,19 @@ class Databases:
         shutil.copy(self.template_file, path)
         return f"sqlite+aiosqlite:///{path}"
 
+    def copy(self, url: str, folder: Path) -> str:
+        """A database of its own for a test, copied from `url` (no connection may be open to
+        it: PostgreSQL copies a database only as a template)."""
+        if BACKEND == "postgresql":
+            name = f"{self.prefix}_{next(_names)}"
+            source = make_url(url).database
+            _run(admin(SERVER_URL, f"CREATE DATABASE {name} TEMPLATE {source}"))
+            self._made.append(name)
+            return with_database(SERVER_URL, name)
+        path = folder / "steady.db"
+        shutil.copy(make_url(url).database or "", path)
+        return f"sqlite+aiosqlite:///{path}"
+
     def empty(self, folder: Path) -> str:
         if BACKEND == "postgresql":
             name = f"{self.prefix}_{next(_names)}"

@@ -14,6 +14,9 @@ from bot.config import Settings
 from bot.runtime import Runtime
 from tests.faketelegram import FakeTelegram, FakeUser
 
+# A Monday morning, away from any daylight-saving change: where the tests' clock starts.
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
 
 class FakeClock:
     """A clock that stands still until the test moves it."""

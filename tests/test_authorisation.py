@@ -12,9 +12,12 @@ from sqlalchemy import select
 from bot import callbacks, texts
 from bot.db.base import Base
 from bot.db.models import Person, Phrase, ReassuranceRequest
+from tests import worlds
+from tests.databases import Databases
 from tests.faketelegram import FakeUser
 from tests.harness import Steady
 from tests.stories import invite, pair
+from tests.worlds import Prepared, World
 
 VOLATILE = {"seen_at"}  # touched on every update by design
 
@@ -30,10 +33,10 @@ async def snapshot(steady: Steady) -> dict[str, list[tuple[Any, ...]]]:
     return tables
 
 
-async def world(steady: Steady) -> dict[str, Any]:
+async def story(steady: Steady) -> dict[str, Any]:
     """Two couples with every kind of pressable thing, and an outsider."""
     alex, sam = await pair(steady, "Alex", "Sam")
-    kim, lee = await pair(steady, "Kim", "Lee")
+    await pair(steady, "Kim", "Lee")
     zoe = steady.user("Zoe")
     await zoe.start()
     await zoe.expect("Steady helps")
@@ -49,19 +52,12 @@ async def world(steady: Steady) -> dict[str, Any]:
         offered = await session.scalar(select(Phrase.id).where(Phrase.text == "Offered by Sam."))
         request = await session.scalar(select(ReassuranceRequest.id))
     couple = await _couple_of(steady, "Alex")
-    for person in (alex, sam, kim, lee, zoe):
-        person.mark_read()
-    return {
-        "alex": alex,
-        "sam": sam,
-        "kim": kim,
-        "lee": lee,
-        "zoe": zoe,
-        "proposed": proposed,
-        "offered": offered,
-        "request": request,
-        "couple": couple,
-    }
+    return {"proposed": proposed, "offered": offered, "request": request, "couple": couple}
+
+
+@pytest.fixture(scope="module")
+def prepared(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Prepared:
+    return worlds.prepare(databases, tmp_path_factory.mktemp("world"), story)
 
 
 async def _couple_of(steady: Steady, name: str) -> int:
@@ -105,7 +101,7 @@ async def press_as(presser: FakeUser, data: str) -> str | None:
 
 
 async def assert_nothing_happened(
-    steady: Steady, before: dict[str, Any], w: dict[str, Any], presser: FakeUser
+    steady: Steady, before: dict[str, Any], w: World, presser: FakeUser
 ) -> None:
     await steady.settle()
     assert await snapshot(steady) == before
@@ -117,9 +113,9 @@ async def assert_nothing_happened(
 
 @pytest.mark.parametrize(("kind", "action", "ref", "owner", "who"), FORGERIES)
 async def test_a_press_that_is_not_yours_changes_nothing(
-    steady: Steady, kind: str, action: str, ref: str, owner: str, who: str
+    w: World, kind: str, action: str, ref: str, owner: str, who: str
 ) -> None:
-    w = await world(steady)
+    steady = w.steady
     other = "alex" if owner == "sam" else "sam"
     presser: FakeUser = {"wrong_partner": w[other], "other_couple": w["kim"], "outsider": w["zoe"]}[
         who
@@ -132,9 +128,9 @@ async def test_a_press_that_is_not_yours_changes_nothing(
 
 @pytest.mark.parametrize(("kind", "action", "ref", "owner"), BUTTONS)
 async def test_buttons_of_a_couple_that_unpaired_change_nothing(
-    steady: Steady, kind: str, action: str, ref: str, owner: str
+    w: World, kind: str, action: str, ref: str, owner: str
 ) -> None:
-    w = await world(steady)
+    steady = w.steady
     alex, sam = w["alex"], w["sam"]
     await alex.send("/unpair")
     await alex.expect("Unpair from Sam?")
@@ -177,17 +173,16 @@ async def test_buttons_of_a_couple_that_unpaired_change_nothing(
         "pa:a:1 ",
     ],
 )
-async def test_garbled_or_foreign_callback_data_is_refused(steady: Steady, data: str) -> None:
-    w = await world(steady)
+async def test_garbled_or_foreign_callback_data_is_refused(w: World, data: str) -> None:
+    steady = w.steady
     before = await snapshot(steady)
     answer = await press_as(w["sam"], data)
     assert answer == texts.BUTTON_STALE
     await assert_nothing_happened(steady, before, w, w["sam"])
 
 
-async def test_the_rightful_presser_is_not_refused(steady: Steady) -> None:
+async def test_the_rightful_presser_is_not_refused(w: World) -> None:
     """The table above is only meaningful if the same presses work for their owner."""
-    w = await world(steady)
     answer = await press_as(w["sam"], callbacks.pack(callbacks.REPLY, "h", w["request"]))
     assert answer == "Sent to Alex."
     answer = await press_as(w["alex"], callbacks.pack(callbacks.OFFER_ANSWER, "a", w["offered"]))

@@ -74,6 +74,7 @@ async def test_writing_the_same_key_twice_sends_once(steady: Steady) -> None:
     assert [m.shown for m in sam.inbox].count("once") == 1
 
 
+@pytest.mark.slow
 async def test_messages_to_one_chat_go_in_order_about_a_second_apart(steady: Steady) -> None:
     _, sam = await pair(steady)
     steady.rt.dispatcher.chat_spacing = 1.0
@@ -161,6 +162,7 @@ async def test_sent_rows_keep_no_message_text(steady: Steady) -> None:
     assert row.message_id is not None
 
 
+@pytest.mark.slow
 async def test_a_stall_just_as_a_message_falls_due_delays_it_but_does_not_lose_it(
     steady: Steady,
 ) -> None:

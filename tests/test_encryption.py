@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
@@ -67,6 +68,7 @@ async def test_sensitive_text_is_stored_encrypted_and_read_back(
         crypto.configure(None)
 
 
+@pytest.mark.slow
 async def test_rotate_key_moves_everything_to_the_new_key(
     telegram: FakeTelegram, database_url: str, clock: FakeClock, tmp_path: Path
 ) -> None:
@@ -103,6 +105,7 @@ async def test_rotate_key_moves_everything_to_the_new_key(
         crypto.configure(None)
 
 
+@pytest.mark.slow
 async def test_a_malformed_key_is_explained(tmp_path: Path) -> None:
     code, output = await run_bot(tmp_path, clean_env(DATA_KEY="not-a-key"), "migrate")
     assert code == 2

@@ -4,10 +4,13 @@ could not — and the bot never crashes. bench/faults.py runs 1,000 relays and r
 
 from __future__ import annotations
 
+import pytest
+
 from tests.harness import Steady
 from tests.relays import run
 
 
+@pytest.mark.slow
 async def test_every_relay_arrives_once_or_the_requester_is_told(steady: Steady) -> None:
     steady.settings.telegram_read_timeout = 0.5  # a "slow" answer (1 s) is then a timeout
     await steady.restart()

@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from bot import texts
 from bot.db.models import Agreement, Pause, Person
-from tests.conftest import T0
 from tests.faketelegram import FakeUser, Message
-from tests.harness import Steady
+from tests.harness import T0, Steady
 from tests.stories import agree_phrase, pair
 from tests.test_authorisation import snapshot
 

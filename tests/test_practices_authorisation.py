@@ -12,10 +12,13 @@ from sqlalchemy import select
 from bot import callbacks, texts
 from bot.db.models import Agreement, Delivery, Pause, Person, Trigger
 from bot.services import outbox
+from tests import worlds
+from tests.databases import Databases
 from tests.faketelegram import FakeUser
 from tests.harness import Steady
 from tests.stories import agree_phrase, pair
 from tests.test_authorisation import assert_nothing_happened, press_as, snapshot
+from tests.worlds import Prepared, World
 
 
 async def _id(steady: Steady, query: Any) -> int:
@@ -25,10 +28,10 @@ async def _id(steady: Steady, query: Any) -> int:
     return int(value)
 
 
-async def world(steady: Steady) -> dict[str, Any]:
+async def story(steady: Steady) -> dict[str, Any]:
     """Two couples, an outsider, and one of each new pressable thing, all Alex's or Sam's."""
     alex, sam = await pair(steady, "Alex", "Sam")
-    kim, lee = await pair(steady, "Kim", "Lee")
+    await pair(steady, "Kim", "Lee")
     zoe = steady.user("Zoe")
     await zoe.start()
     await zoe.expect("Steady helps")
@@ -68,7 +71,7 @@ async def world(steady: Steady) -> dict[str, Any]:
             now=steady.clock.now(),
         )
     await steady.settle()
-    refs = {
+    return {
         "agreement": await _id(steady, select(Agreement.id).where(Agreement.kind == "safeword")),
         "pause": await _id(steady, select(Pause.id)),
         "held": await _id(
@@ -87,9 +90,11 @@ async def world(steady: Steady) -> dict[str, Any]:
         ),
         "review": review,
     }
-    for user in (alex, sam, kim, lee, zoe):
-        user.mark_read()
-    return {"alex": alex, "sam": sam, "kim": kim, "lee": lee, "zoe": zoe, **refs}
+
+
+@pytest.fixture(scope="module")
+def prepared(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Prepared:
+    return worlds.prepare(databases, tmp_path_factory.mktemp("world"), story)
 
 
 # (kind, action, refs by name or number, who may press it; None: either partner)
@@ -121,14 +126,14 @@ FORGERIES = [
 
 @pytest.mark.parametrize(("kind", "action", "refs", "owner", "who"), FORGERIES)
 async def test_a_practice_button_that_is_not_yours_changes_nothing(
-    steady: Steady,
+    w: World,
     kind: str,
     action: str,
     refs: tuple[str | int, ...],
     owner: str | None,
     who: str,
 ) -> None:
-    w = await world(steady)
+    steady = w.steady
     other = "alex" if owner == "sam" else "sam"
     presser: FakeUser = {"wrong_partner": w[other], "other_couple": w["kim"], "outsider": w["zoe"]}[
         who
@@ -140,9 +145,8 @@ async def test_a_practice_button_that_is_not_yours_changes_nothing(
     await assert_nothing_happened(steady, before, w, presser)
 
 
-async def test_the_rightful_presser_of_a_practice_button_is_not_refused(steady: Steady) -> None:
+async def test_the_rightful_presser_of_a_practice_button_is_not_refused(w: World) -> None:
     """The table above means something only if the same presses work for their owners."""
-    w = await world(steady)
     data = callbacks.pack(callbacks.AGREEMENT, "a", w["agreement"])
     assert await press_as(w["sam"], data) is None
     await w["alex"].expect("Sam agreed: “kiwi”")

@@ -6,6 +6,7 @@ import asyncio
 import itertools
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot import texts
@@ -226,6 +227,7 @@ async def test_the_partner_notice_is_retried_through_telegram_hiccups(steady: St
     assert steady.telegram.faults.injected == {"retry_after": 1, "server_error": 1, "drop": 1}
 
 
+@pytest.mark.slow
 async def test_the_words_go_ahead_of_a_backlog_of_scheduled_messages(
     telegram: FakeTelegram, database_url: str, clock: FakeClock
 ) -> None:
@@ -260,6 +262,7 @@ async def test_the_words_go_ahead_of_a_backlog_of_scheduled_messages(
         )
 
 
+@pytest.mark.slow
 async def test_taps_at_once_all_get_their_words_before_any_partner_is_told(
     telegram: FakeTelegram, database_url: str, clock: FakeClock
 ) -> None:

@@ -20,8 +20,6 @@ from tests.faketelegram import FakeTelegram
 from tests.harness import Steady
 from tests.stories import agree_phrase, pair
 
-pytestmark = pytest.mark.slow
-
 
 def clean_env(**values: str) -> dict[str, str]:
     env = {
@@ -55,6 +53,7 @@ def assert_one_clear_sentence(output: str) -> None:
     assert len(lines) == 1, output
 
 
+@pytest.mark.slow
 async def test_without_a_token_it_stops_with_exit_2_and_says_how_to_get_one(tmp_path: Path) -> None:
     code, output = await run_bot(tmp_path, clean_env())
     assert code == 2
@@ -63,6 +62,7 @@ async def test_without_a_token_it_stops_with_exit_2_and_says_how_to_get_one(tmp_
     assert "@BotFather" in output and ".env" in output
 
 
+@pytest.mark.slow
 async def test_a_token_that_is_not_a_token_stops_with_exit_2(tmp_path: Path) -> None:
     secret = "this-is-not-a-real-token-but-a-secret"
     code, output = await run_bot(tmp_path, clean_env(TELEGRAM_BOT_TOKEN=secret))
@@ -72,6 +72,7 @@ async def test_a_token_that_is_not_a_token_stops_with_exit_2(tmp_path: Path) -> 
     assert secret not in output
 
 
+@pytest.mark.slow
 async def test_a_token_telegram_rejects_stops_with_exit_2_without_echoing_it(
     tmp_path: Path, telegram: FakeTelegram
 ) -> None:
@@ -87,6 +88,7 @@ async def test_a_token_telegram_rejects_stops_with_exit_2_without_echoing_it(
     assert not (tmp_path / "data").exists()  # nothing was set up with a token Telegram refused
 
 
+@pytest.mark.slow
 async def test_an_unreachable_api_stops_with_exit_1_and_a_clear_sentence(tmp_path: Path) -> None:
     code, output = await run_bot(
         tmp_path,
@@ -101,6 +103,7 @@ async def test_an_unreachable_api_stops_with_exit_1_and_a_clear_sentence(tmp_pat
     assert "ThisTokenIsWellFormed" not in output
 
 
+@pytest.mark.slow
 async def test_settings_with_wrong_values_are_explained(tmp_path: Path) -> None:
     code, output = await run_bot(tmp_path, clean_env(LOG_LEVEL="loud", DATABASE_URL="mysql://x"))
     assert code == 2
@@ -108,6 +111,7 @@ async def test_settings_with_wrong_values_are_explained(tmp_path: Path) -> None:
     assert "LOG_LEVEL" in output and "DATABASE_URL" in output
 
 
+@pytest.mark.slow
 async def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=not-a-token-from-dotenv\n")
     code, output = await run_bot(tmp_path, clean_env())
@@ -115,6 +119,7 @@ async def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
     assert "does not look like a bot token" in output
 
 
+@pytest.mark.slow
 async def test_migrate_against_an_unreachable_database_says_so_in_one_sentence(
     tmp_path: Path,
 ) -> None:
@@ -129,6 +134,7 @@ async def test_migrate_against_an_unreachable_database_says_so_in_one_sentence(
     assert "secret-pw" not in output
 
 
+@pytest.mark.slow
 async def test_migrate_creates_the_database_and_is_idempotent(tmp_path: Path) -> None:
     env = clean_env(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/db/steady.db")
     for _ in range(2):
@@ -139,6 +145,7 @@ async def test_migrate_creates_the_database_and_is_idempotent(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("log_format", ["text", "json"])
+@pytest.mark.slow
 async def test_the_real_process_answers_and_stops_gracefully_on_sigterm(
     tmp_path: Path, telegram: FakeTelegram, log_format: str
 ) -> None:
@@ -201,6 +208,7 @@ async def test_help_lists_every_command_with_one_line_each(steady: Steady) -> No
         assert f"/{name} — {description}" in lines
 
 
+@pytest.mark.slow
 async def test_stats_counts_couples_rituals_and_the_days_deliveries(
     steady: Steady, database_url: str, tmp_path: Path
 ) -> None:
