@@ -40,9 +40,11 @@ async def main(deliveries: int, kills: int, seed: int = 11) -> None:
         process = await BotProcess.start(env, RESULTS)
         # Once this process is sending, kill it at a random moment of its burst.
         before = arrived()
-        await telegram.wait_for(
-            lambda before=before: arrived() > before or arrived() >= len(people), 120
-        )
+
+        def sending(before: int = before) -> bool:
+            return arrived() > before or arrived() >= len(people)
+
+        await telegram.wait_for(sending, 120)
         await asyncio.sleep(rng.uniform(0, 1.0))
         await process.kill()
     last = await BotProcess.start(env, RESULTS)

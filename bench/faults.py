@@ -33,7 +33,7 @@ async def main(relays: int, rate: float) -> None:
     started = time.monotonic()
     try:
         tally = await run(steady, COUPLES, max(relays // COUPLES, 1), rate)
-        alive = steady._task is not None and not steady._task.done()
+        alive = steady.running
     finally:
         await steady.stop()
         await telegram.stop()

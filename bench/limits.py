@@ -27,7 +27,7 @@ BUDGET = 30
 async def main(deliveries: int, chats: int) -> None:
     pin_driver()
     telegram = FakeTelegram()
-    telegram.strict = StrictLimits(per_bot=BUDGET)
+    strict = telegram.strict = StrictLimits(per_bot=BUDGET)
     await telegram.start()
     url = await fresh_database(RESULTS / "limits.db")
     ids = await seed_couples(telegram, url, chats // 2, rituals_per_couple=0)
@@ -52,9 +52,9 @@ async def main(deliveries: int, chats: int) -> None:
     await bulk(db, Delivery, rows)
     await db.dispose()
     bot = await Proc.start(["-m", "bot"], env_for(telegram, url, LOG_LEVEL="WARNING"))
-    await telegram.wait_for(lambda: len(telegram.strict.accepted) >= deliveries, 1200)
+    await telegram.wait_for(lambda: len(strict.accepted) >= deliveries, 1200)
     await bot.stop()
-    sent = telegram.strict.accepted
+    sent = strict.accepted
     times = [t for t, _ in sent]
     span = times[-1] - times[0]
     rate = (len(times) - 1) / span
@@ -80,7 +80,7 @@ async def main(deliveries: int, chats: int) -> None:
     report = "\n".join(
         [
             f"deliveries: {len(sent)} of {deliveries} to {chats} chats; 429 answers: "
-            f"{telegram.strict.refused}",
+            f"{strict.refused}",
             f"rate: {rate:.2f} messages/s over {span:.0f} s = {100 * rate / BUDGET:.1f}% of the "
             f"{BUDGET}/s budget; busiest 1-s window: {busiest}",
             f"shortest gap between two messages to one chat: {gap:.3f} s",

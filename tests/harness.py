@@ -8,6 +8,9 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import SecretStr
 
 from bot.app import serve
 from bot.config import Settings
@@ -74,12 +77,12 @@ class Steady:
                 poll_timeout=10,
             )
         )
-        done, _ = await asyncio.wait(
-            {self._task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED
-        )
-        if self._task in done:
-            self._task.result()  # raises the startup error
-        assert ready in done, "the bot did not start"
+        task = self._task
+        either: list[asyncio.Future[Any]] = [task, ready]
+        await asyncio.wait(either, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            task.result()  # raises the startup error
+        assert ready.done(), "the bot did not start"
         self.rt = rt = ready.result()
         rt.dispatcher.chat_spacing = self.chat_spacing
         # On PostgreSQL the process sends scheduled work once it holds the leader's lock.
@@ -100,6 +103,10 @@ class Steady:
 
         self._idle = idle
         self.telegram.watchers.append(idle)
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
 
     async def stop(self) -> None:
         self._stop.set()
@@ -144,7 +151,7 @@ class Steady:
 def settings_for(telegram: FakeTelegram, database_url: str, **extra: object) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
-        telegram_bot_token=telegram.token,
+        telegram_bot_token=SecretStr(telegram.token),
         telegram_api_base_url=telegram.base_url,
         database_url=database_url,
         **({"breathe_seconds": TEST_BREATHE_SECONDS} | extra),  # type: ignore[arg-type]

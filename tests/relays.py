@@ -80,7 +80,8 @@ async def run(steady: Steady, couples: int, taps: int, rate: float, seed: int = 
             .where(Delivery.kind == "reassure_asked")
             .group_by(Delivery.status)
         )
-        tally.statuses = Counter(dict(rows.all()))  # type: ignore[arg-type]
+        for status, count in rows:
+            tally.statuses[status] = count
         tally.failed = tally.statuses["failed"]
         failed_ids = list(
             await session.scalars(
@@ -99,8 +100,7 @@ async def run(steady: Steady, couples: int, taps: int, rate: float, seed: int = 
             await session.scalars(select(Person.id).where(Person.unreachable_since.is_not(None)))
         )
         for row_id in failed_ids:
-            status = told_rows.get(f"undelivered:{row_id}")
-            if status == "failed":
+            if told_rows.get(f"undelivered:{row_id}") == "failed":
                 sender = await session.scalar(
                     select(Delivery.sender_id).where(Delivery.id == row_id)
                 )

@@ -56,5 +56,5 @@ async def test_sqlite_connections_enforce_foreign_keys_with_wal_and_a_busy_timeo
     async with db.transaction() as session:
         assert (await session.execute(text("PRAGMA foreign_keys"))).scalar() == 1
         assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
-        assert (await session.execute(text("PRAGMA busy_timeout"))).scalar() >= 5000
+        assert (await session.execute(text("PRAGMA busy_timeout"))).scalar_one() >= 5000
     await db.dispose()

@@ -15,8 +15,8 @@ from tests.harness import FakeClock, Steady, running_bot
 from tests.stories import pair
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 async def set_zone(user: FakeUser, zone: str) -> None:
@@ -43,7 +43,11 @@ async def occurrences(steady: Steady, kind: str | None = None) -> list[tuple[dat
             )
             .order_by(Delivery.occurrence_at, Delivery.id)
         )
-        return [(r[0], r[1], r[2]) for r in rows if kind is None or r[3] == kind]
+        return [
+            (r[0], r[1], r[2])
+            for r in rows
+            if (kind is None or r[3] == kind) and r[0] is not None  # (every occurrence has one)
+        ]
 
 
 def received(user: FakeUser, text: str) -> list[str]:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bot import callbacks, texts
 from bot.config import Settings
 from bot.db import Database
-from bot.db.models import Phrase
+from bot.db.models import Person, Phrase
 from bot.services import pairing, people
 from bot.services.common import clean_name, clean_text
 from bot.services.pairing import Redeem
@@ -36,7 +36,7 @@ async def test_concurrent_redemptions_on_separate_connections_pair_exactly_one(
     db = Database(database_url)
     inviter = await person(db, 1, "Alex")
     async with db.transaction() as session:
-        me = await session.get(people.Person, inviter)
+        me = await session.get(Person, inviter)
         assert me is not None
         made = await pairing.create_invite(session, me, NOW)
     assert isinstance(made, pairing.NewInvite)
@@ -44,7 +44,7 @@ async def test_concurrent_redemptions_on_separate_connections_pair_exactly_one(
 
     async def redeem(person_id: int) -> Redeem:
         async with db.transaction() as session:
-            p = await session.get(people.Person, person_id)
+            p = await session.get(Person, person_id)
             assert p is not None
             return (await pairing.redeem(session, p, made.token, NOW)).outcome
 
@@ -60,7 +60,7 @@ async def test_invite_tokens_are_long_random_and_url_safe(database_url: str) -> 
     for i in range(50):
         pid = await person(db, 1000 + i, "X")
         async with db.transaction() as session:
-            p = await session.get(people.Person, pid)
+            p = await session.get(Person, pid)
             assert p is not None
             made = await pairing.create_invite(session, p, NOW)
             assert isinstance(made, pairing.NewInvite)

@@ -120,13 +120,13 @@ class Orphan:
     path: Path
     node: str
     left: frozenset[tuple[int, int]]  # (delivery, attempt) whose request may have arrived
-    _fd: int
+    fd: int  # holding its lock
 
     def forget(self) -> None:
         """Its claims are settled in the database: remove the file (and release it)."""
         with contextlib.suppress(OSError):
             self.path.unlink()
-        os.close(self._fd)
+        os.close(self.fd)
 
 
 def orphans(directory: Path, own: Path | None) -> list[Orphan]:
@@ -160,7 +160,7 @@ def orphans(directory: Path, own: Path | None) -> list[Orphan]:
 
 def release(found: list[Orphan]) -> None:
     for orphan in found:
-        os.close(orphan._fd)
+        os.close(orphan.fd)
 
 
 def _parse(path: Path) -> tuple[str, set[tuple[int, int]]] | None:

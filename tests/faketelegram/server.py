@@ -17,6 +17,7 @@ the bot sent to their chat.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import contextlib
 import itertools
 import json
@@ -230,7 +231,7 @@ class Params:
             else str(value)
         )
 
-    def int(self, name: str, default: int | None = None) -> int | None:
+    def int(self, name: builtins.str, default: int | None = None) -> int | None:
         value = self.values.get(name)
         if value in (None, ""):
             return default
@@ -239,7 +240,7 @@ class Params:
         except (TypeError, ValueError):
             raise bad_request(f"invalid {name} specified") from None
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def bool(self, name: builtins.str, default: bool = False) -> bool:
         value = self.values.get(name)
         if value is None:
             return default
@@ -247,7 +248,7 @@ class Params:
             return value
         return str(value).lower() in ("true", "1")
 
-    def json(self, name: str) -> Any:
+    def json(self, name: builtins.str) -> Any:
         value = self.values.get(name)
         if value is None or value == "":
             return None
@@ -324,9 +325,7 @@ class FakeTelegram:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
         self._closing = True
@@ -584,7 +583,7 @@ class FakeTelegram:
             if required:
                 raise bad_request("message text is empty")
             return None
-        text, entities = raw, []
+        text, entities = raw, list[dict[str, Any]]()
         if params.has("entities" if name == "text" else "caption_entities"):
             entities = params.json("entities" if name == "text" else "caption_entities") or []
         if required and not text.strip():
