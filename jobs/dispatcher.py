@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,6 +42,22 @@ MATERIALIZE_BATCH = 200
 GROUP_UNLIMITED = 16
 CONCURRENCY = 3  # lanes: groups in flight, each sending one request at a time
 CHAT_SPACING = 1.0  # seconds between two messages to one chat
+
+
+# The next instants with work: a row due, a lease running out, a ritual slot due.
+_NEXT = select(
+    select(func.min(Delivery.due_at)).where(Delivery.status == PENDING).scalar_subquery(),
+    select(func.min(Delivery.claimed_until)).where(Delivery.status == SENDING).scalar_subquery(),
+    rituals.NEXT_SLOT,
+)
+
+
+@dataclass(frozen=True)
+class Look:
+    due: list[tuple[int, int, Priority]]  # (row, chat, priority), to send now
+    next: datetime | None  # the next instant there is work
+    work_first: bool  # a lease ran out or a ritual slot is due: settle them, then look again
+    lag: float  # seconds the oldest due row has waited
 
 
 class Dispatcher:
@@ -136,16 +153,15 @@ class Dispatcher:
         try:
             # Each round re-reads the clock and the outbox; a wake() during a round (a new row,
             # a clock jump) makes another round, so nothing that arrives meanwhile is missed.
+            next_due: datetime | None = None
             while not self._stopping:
                 self._again = False
-                await self._expire_leases()
-                await self._materialize()
-                due = await self._due()
-                if due:
-                    await self._send(due)
+                look = await self._look()
+                next_due = look.next
+                if look.due:
+                    await self._send(look.due)
                 elif not self._again:
                     break
-            next_due = await self._next_due()
         except Exception:
             log.exception("dispatcher pass failed; retrying shortly")
             next_due = self._clock.now() + timedelta(seconds=5)
@@ -170,7 +186,8 @@ class Dispatcher:
             log.exception("sending the agreed words at once failed")
         finally:
             self._in_hand.discard(delivery_id)
-        self._last_sent[chat_id] = time.monotonic()
+            self._last_sent[chat_id] = time.monotonic()
+            self.wake()  # if the words could not go (yet), the dispatcher's next look has them
 
     def _chat_busy(self, chat_id: int) -> bool:
         """Heard from us under `chat_spacing` ago (Telegram's ≈1 message a second per chat)."""
@@ -181,11 +198,49 @@ class Dispatcher:
         horizon = time.monotonic() - self.chat_spacing
         self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
 
-    async def _expire_leases(self) -> None:
-        """Claims of processes that died mid-send: on this machine their journals say which
-        requests left (bot/delivery/journal.py); elsewhere, a `sending` row whose lease ran out
-        may have reached Telegram, so it becomes `uncertain` — never sent a second time."""
+    async def _look(self) -> Look:
+        """What is due now, and when the next thing is; claims left by processes that died and
+        ritual occurrences that fell due are settled first."""
         await self._sender.settle_orphans()
+        look = await self._read()
+        if look.work_first:
+            await self._expire_leases()
+            await self._materialize()
+            look = await self._read()
+        self._metrics.dispatcher_lag.set(look.lag)
+        return look
+
+    async def _read(self) -> Look:
+        """Due rows, first by priority (the agreed words before anything else), then in due
+        order — but not those a handler is sending this moment (send_now); and the next
+        instants: a row due, a ritual slot due, a lease running out. One read: it waits for no
+        writer."""
+        now = self._clock.now()
+        async with self._db.reading() as connection:
+            rows = (
+                await connection.execute(
+                    select(Delivery.id, Delivery.chat_id, Delivery.priority, Delivery.due_at)
+                    .where(Delivery.status == PENDING, Delivery.due_at <= now)
+                    .order_by(Delivery.priority, Delivery.due_at, Delivery.id)
+                    .limit(BATCH)
+                )
+            ).all()
+            next_row, lease, slot = (await connection.execute(_NEXT)).one()
+        first = min((r.due_at for r in rows), default=now)
+        due = [(r.id, r.chat_id, Priority(r.priority)) for r in rows if r.id not in self._in_hand]
+        row: datetime | None = next_row
+        if not due and row is not None and row <= now:
+            row = None  # all that is due is being sent by handlers; send_now wakes us after
+        return Look(
+            due=due,
+            next=min((t for t in (row, lease, slot) if t is not None), default=None),
+            work_first=any(t is not None and t <= now for t in (lease, slot)),
+            lag=max((now - first).total_seconds(), 0.0),
+        )
+
+    async def _expire_leases(self) -> None:
+        """A `sending` row whose lease ran out (its process died, on another machine) may have
+        reached Telegram: it becomes `uncertain`, never sent a second time."""
         async with self._db.transaction() as session:
             await session.execute(
                 update(Delivery)
@@ -200,36 +255,6 @@ class Dispatcher:
                 handled = await rituals.materialize(session, self._clock.now(), MATERIALIZE_BATCH)
             if handled < MATERIALIZE_BATCH:
                 return
-
-    async def _due(self) -> list[tuple[int, int, Priority]]:
-        """Due rows, first by priority (the agreed words before anything else), then in due
-        order — but not those a handler is sending this moment (send_now)."""
-        async with self._db.transaction() as session:
-            now = self._clock.now()
-            rows = (
-                await session.execute(
-                    select(Delivery.id, Delivery.chat_id, Delivery.priority, Delivery.due_at)
-                    .where(Delivery.status == PENDING, Delivery.due_at <= now)
-                    .order_by(Delivery.priority, Delivery.due_at, Delivery.id)
-                    .limit(BATCH)
-                )
-            ).all()
-        first = min((r.due_at for r in rows), default=now)
-        self._metrics.dispatcher_lag.set(max((now - first).total_seconds(), 0.0))
-        return [(r.id, r.chat_id, Priority(r.priority)) for r in rows if r.id not in self._in_hand]
-
-    async def _next_due(self) -> datetime | None:
-        """The next instant there is work: a row due, a ritual slot due, or the lease of a row
-        left `sending` by a crashed process running out (it then becomes `uncertain`)."""
-        async with self._db.transaction() as session:
-            delivery = await session.scalar(
-                select(func.min(Delivery.due_at)).where(Delivery.status == PENDING)
-            )
-            lease = await session.scalar(
-                select(func.min(Delivery.claimed_until)).where(Delivery.status == SENDING)
-            )
-            slot = await rituals.next_due(session)
-        return min((t for t in (delivery, lease, slot) if t is not None), default=None)
 
     async def _send(self, due: list[tuple[int, int, Priority]]) -> None:
         """One round: the first due row of each chat that may hear from us again, in the order

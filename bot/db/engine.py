@@ -29,6 +29,8 @@ BUSY_TIMEOUT_MS = 30_000
 # dispatcher is woken as soon as the transaction commits — not before (it would find nothing)
 # and not on a timer.
 DUE_CHANGED = "due_changed"
+# A connection that only reads (Database.reading) begins an ordinary, deferred transaction.
+READ_ONLY = "steady_read_only"
 # On PostgreSQL the same news reaches the process that sends scheduled work (jobs/leader.py),
 # whichever process committed: PostgreSQL delivers a NOTIFY when, and only if, it commits.
 DUE_CHANNEL = "steady_due"
@@ -58,7 +60,8 @@ def _install_sqlite_pragmas(engine: AsyncEngine, *, foreign_keys: bool) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, *, for_migrations: bool = False) -> AsyncEngine:
@@ -94,6 +97,7 @@ class Database:
         # the order they asked, and the next starts the moment the last commits; in SQLite's own
         # busy handler they would poll with growing sleeps (up to 100 ms each).
         self._writer = asyncio.Lock() if is_sqlite(url) else None
+        self._readers = self.engine.execution_options(**{READ_ONLY: True})
 
     @property
     def dialect(self) -> str:
@@ -116,6 +120,13 @@ class Database:
     async def writing(self) -> AsyncIterator[AsyncConnection]:
         """A Core transaction, for the delivery path's claims and records."""
         async with self._turn(), self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A Core transaction that only reads: it waits for no writer (WAL lets readers run
+        beside the one writer) and sees the database as it was when it began."""
+        async with self._readers.connect() as connection, connection.begin():
             yield connection
 
     async def dispose(self) -> None:

@@ -241,8 +241,8 @@ async def reschedule_person(session: AsyncSession, person: Person, now: datetime
         slot.next_due_at = _next_due(ritual, person, now)
 
 
-async def next_due(session: AsyncSession) -> datetime | None:
-    return await session.scalar(select(func.min(RitualSlot.next_due_at)))
+# The earliest instant a ritual slot is due (a scalar subquery, for the dispatcher's look).
+NEXT_SLOT = select(func.min(RitualSlot.next_due_at)).scalar_subquery()
 
 
 # --- changes people make ------------------------------------------------------------------
