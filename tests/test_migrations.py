@@ -58,3 +58,25 @@ async def test_sqlite_connections_enforce_foreign_keys_with_wal_and_a_busy_timeo
         assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         assert (await session.execute(text("PRAGMA busy_timeout"))).scalar_one() >= 5000
     await db.dispose()
+
+
+def test_the_newest_migration_file_names_alembics_head() -> None:
+    """A start skips Alembic when the database is at the newest file's revision: that has to be
+    Alembic's own head (files are numbered and named after their revision)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    assert migrate.head() == script.get_current_head()
+
+
+async def test_a_database_at_head_is_left_alone_and_one_behind_is_brought_up(
+    empty_database_url: str,
+) -> None:
+    url = empty_database_url
+    assert await migrate.current(url) is None
+    await migrate.upgrade(url, "0005")
+    assert await migrate.current(url) == "0005"
+    await migrate.upgrade(url)
+    assert await migrate.current(url) == migrate.head()
+    await migrate.upgrade(url)  # nothing to do
+    assert await migrate.current(url) == migrate.head()
