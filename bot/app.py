@@ -37,7 +37,7 @@ from bot.config import Settings
 from bot.db import Database, migrate, rotate
 from bot.db.models import Person
 from bot.delivery.journal import Journal, JournalTransport
-from bot.delivery.limiter import Prepaid, RateLimiter
+from bot.delivery.limiter import Outbox, RateLimiter
 from bot.delivery.sender import Sender
 from bot.runtime import CONTEXT_TYPES, Context, Runtime
 from bot.services import insights
@@ -60,7 +60,7 @@ POLL_TIMEOUT = 30  # seconds a getUpdates long poll may wait
 STARTUP_ATTEMPTS = 3  # getMe tries (1 s, then 2 s apart) before giving up
 
 App = Application[
-    ExtBot[Prepaid], Context, dict[Any, Any], dict[Any, Any], Runtime, JobQueue[Context]
+    ExtBot[Outbox], Context, dict[Any, Any], dict[Any, Any], Runtime, JobQueue[Context]
 ]
 
 

@@ -16,7 +16,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.delivery.journal import Journal
-from bot.delivery.limiter import Prepaid
+from bot.delivery.limiter import Outbox
 from bot.metrics import Metrics
 from bot.updates import PerPersonUpdateProcessor
 from jobs.breathing import Breathing
@@ -35,7 +35,7 @@ class Runtime:
     db: Database
     clock: Clock
     dispatcher: Dispatcher
-    delivery_bot: ExtBot[Prepaid]  # the outbox's own bot, with the delivery journal's transport
+    delivery_bot: ExtBot[Outbox]  # the outbox's own bot, with the delivery journal's transport
     journal: Journal
     leadership: Leadership
     breathing: Breathing
@@ -52,7 +52,7 @@ class Runtime:
         self.dispatcher.wake()
 
 
-class Context(CallbackContext[ExtBot[Prepaid], dict[Any, Any], dict[Any, Any], Runtime]):
+class Context(CallbackContext[ExtBot[Outbox], dict[Any, Any], dict[Any, Any], Runtime]):
     """What every handler and job is given; `bot_data` is the Runtime."""
 
 

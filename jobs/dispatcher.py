@@ -181,7 +181,7 @@ class Dispatcher:
         self._in_hand.add(delivery_id)
         self._last_sent[chat_id] = time.monotonic()
         try:
-            await self._sender.deliver(delivery_id, Priority.WORDS)
+            await self._sender.deliver([delivery_id], Priority.WORDS)
         except Exception:  # the row stays in the outbox: the dispatcher sends it
             log.exception("sending the agreed words at once failed")
         finally:
@@ -258,7 +258,7 @@ class Dispatcher:
 
     async def _send(self, due: list[tuple[int, int, Priority]]) -> None:
         """One round: the first due row of each chat that may hear from us again, in the order
-        of `due`, in groups — each group's budget reserved before it is claimed."""
+        of `due`, in groups (each of its requests takes its turn in Telegram's budget)."""
         now = time.monotonic()
         picked: list[tuple[int, int, Priority]] = []
         chats: set[int] = set()
@@ -282,20 +282,15 @@ class Dispatcher:
                 # than finishing a round that takes BATCH / rate seconds. The rest stay pending.
                 break
             priority = picked[index][2]
-            await self._limiter.reserve(priority)  # waits here, not while holding a claimed row
-            group = [picked[index]]
-            index += 1
-            while index < len(picked) and len(group) < self._group and self._limiter.has_budget():
-                await self._limiter.reserve(priority)
-                group.append(picked[index])
-                index += 1
+            group = picked[index : index + self._group]
+            index += len(group)
             await self._slots.acquire()
             groups.append(asyncio.create_task(self._deliver(group, priority)))
         await asyncio.gather(*groups)
 
     async def _deliver(self, group: list[tuple[int, int, Priority]], priority: Priority) -> None:
         try:
-            statuses = await self._sender.deliver_many([d for d, _, _ in group], priority)
+            statuses = await self._sender.deliver([d for d, _, _ in group], priority)
         except Exception:
             log.exception("a delivery group crashed; its rows stay for the next pass")
             return

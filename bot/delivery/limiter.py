@@ -2,20 +2,18 @@
 here.
 
 - **The budget** (`TELEGRAM_RATE_LIMIT`, about 30 messages a second for the whole bot): a call
-  into a chat takes one message. Messages are handed out evenly spaced, one at a time — not a
-  second's worth at once, which Telegram can count as twice its limit in some 1-second window —
-  by priority (the agreed words, then replies to what someone just did, then the rest), and in
-  the order asked within a priority.
+  into a chat takes one message, the moment before it goes. Messages are handed out evenly
+  spaced, one at a time — not a second's worth at once, which Telegram can count as twice its
+  limit in some 1-second window — by priority (the agreed words, then replies to what someone
+  just did, then the rest of the outbox), and in the order asked within a priority.
 - **A flood pause.** Telegram's 429 says how long to wait (`retry_after`). From that answer until
   the wait has passed no call of any kind goes out — sends, edits, button answers — whatever
   else finishes meanwhile; only the pause's own end lifts it, and then the budget starts again
   at its even pace, so the held calls do not go out in one burst.
-- **Retries of direct replies**: a 429 is waited out and the call made again; a network failure
-  that certainly did not reach Telegram is tried again after a short backoff.
-
-Outbox rows (bot/delivery/sender.py) take their message before they are claimed (`reserve`) and
-are then called with `Prepaid`: nothing queues between a claim and its request. They are not
-retried here — the sender records the failure and the row is sent again from the outbox."""
+- **Retries**: a 429 is waited out and the call made again, in its place in line. A direct reply
+  whose request certainly did not reach Telegram (a network failure) is tried again after a
+  short backoff; an outbox row's request (`Outbox(priority)`) is not — the sender records the
+  failure and the row is sent again from the outbox, with its own backoff."""
 
 from __future__ import annotations
 
@@ -36,13 +34,15 @@ from bot.services.outbox import Priority
 log = logging.getLogger(__name__)
 
 JSONDict = dict[str, Any]
-# Of the configured rate, on the wire: Telegram counts arrivals, and a busy event loop moves them.
-PACE = 0.97
+# Of the configured rate: Telegram counts arrivals, and the moment between a message's turn and
+# its request reaching Telegram varies a little.
+PACE = 0.985
 
 
 @dataclass(frozen=True)
-class Prepaid:
-    """`rate_limit_args` of a call whose message `RateLimiter.reserve` already took."""
+class Outbox:
+    """`rate_limit_args` of an outbox row's request: its place in line; failures go back to
+    the sender, which retries from the outbox."""
 
     priority: Priority
 
@@ -69,21 +69,19 @@ class Budget:
     def _opens_at(self) -> float:
         return max(self._free_at, self._paused_until)
 
-    def free(self) -> bool:
-        """Whether `take` would return at once."""
+    def _free(self) -> bool:
         return not self._waiting and self._now() >= self._opens_at()
 
-    @property
-    def paused(self) -> bool:
-        return not self._calm.is_set()
-
-    async def take(self, priority: Priority) -> None:
-        """One message: at once if one is free, else when its turn comes."""
-        if self.free():
-            self._free_at = self._now() + self.period
-            return
+    async def take(self, priority: Priority, place: int | None = None) -> int:
+        """One message: at once if one is free, else when its turn comes. Returns its place in
+        line; a call made again after a flood pause passes it back and keeps that place."""
+        if place is None:
+            place = next(self._order)
+        if self._free():
+            self._handed(self._now())
+            return place
         waiter = asyncio.get_running_loop().create_future()
-        entry = (priority, next(self._order), waiter)
+        entry = (priority, place, waiter)
         heapq.heappush(self._waiting, entry)
         self._plan()
         try:
@@ -93,6 +91,14 @@ class Budget:
                 self._waiting.remove(entry)
                 heapq.heapify(self._waiting)
             raise  # (served just before: that message goes unused)
+        return place
+
+    def _handed(self, now: float) -> None:
+        """The next message may go a period after this one was due — so a turn handed out a
+        little late (a busy event loop) does not push every later one back — but never less
+        than three quarters of a period after it: at most a quarter period is made up, so no
+        1-second window holds more than the budget."""
+        self._free_at = max(self._free_at, now - self.period / 4) + self.period
 
     def pause(self, seconds: float) -> None:
         """Telegram's flood control: nothing is handed out for `seconds` (a longer pause already
@@ -124,11 +130,11 @@ class Budget:
         if now >= self._opens_at() and self._waiting:
             _, _, waiter = heapq.heappop(self._waiting)
             waiter.set_result(None)
-            self._free_at = now + self.period
+            self._handed(now)
         self._plan()
 
 
-class RateLimiter(BaseRateLimiter[Prepaid]):
+class RateLimiter(BaseRateLimiter[Outbox]):
     def __init__(
         self,
         rate: float,
@@ -150,14 +156,6 @@ class RateLimiter(BaseRateLimiter[Prepaid]):
     async def shutdown(self) -> None:
         return None
 
-    async def reserve(self, priority: Priority = Priority.QUEUED) -> None:
-        """Take one message for an outbox row, before claiming it; call with `Prepaid` then."""
-        await self.budget.take(priority)
-
-    def has_budget(self) -> bool:
-        """Whether `reserve` would return at once."""
-        return self.budget.free()
-
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
@@ -165,26 +163,26 @@ class RateLimiter(BaseRateLimiter[Prepaid]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: Prepaid | None,
+        rate_limit_args: Outbox | None,
     ) -> bool | JSONDict | list[JSONDict]:
         # A message into a chat (a send, an edit) is what Telegram's budget counts.
         counted = data.get("chat_id") is not None
+        priority = Priority.REPLY if rate_limit_args is None else rate_limit_args.priority
+        place: int | None = None
         floods = failures = 0
         while True:
-            if rate_limit_args is not None:
-                if self.budget.paused:  # its message, taken before the pause, was not used
-                    await self.budget.calm()
-                    await self.budget.take(rate_limit_args.priority)
-            elif counted:
-                await self.budget.take(Priority.REPLY)
+            if counted:
+                place = await self.budget.take(priority, place)
             else:
                 await self.budget.calm()
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
+                # Nothing was sent: once the pause is over the same call goes again, in the place
+                # in line it had, so what was refused still goes in order.
                 wait = retry_after(exc).total_seconds()
                 self.budget.pause(wait)
-                if rate_limit_args is not None or floods >= self._flood_retries:
+                if floods >= self._flood_retries:
                     raise
                 floods += 1
                 log.info("%s: Telegram asked to wait %.0f s; trying again then", endpoint, wait)

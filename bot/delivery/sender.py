@@ -2,14 +2,15 @@
 
 Rows go in groups: one transaction checks every row of the group (expired? a ritual in the
 recipient's quiet hours?) and claims the ones that may go now — pending → sending, with a lease,
-only if still pending, so two dispatchers or two replicas never send the same row. It commits on
-a connection that stays checked out, and at once every claimed request goes out concurrently;
-one more transaction records the results. Nothing waits between a claim and its request leaving
-the process: the rate budget was taken before the claim. A row left in `sending` by a crash is
-never sent again — it may already be on the recipient's screen (docs/delivery.md).
+only if still pending, so two dispatchers or two replicas never send the same row. Then each
+claimed request goes out in turn, taking its turn in Telegram's budget the moment before it
+leaves (bot/delivery/limiter.py); one more transaction records the results. A claimed row whose
+request never left (the process died first) is sent again, once, by the next process — the
+delivery journal tells; a row whose request left may already be on the recipient's screen and
+is never sent again (docs/delivery.md).
 
-Under Telegram's rate limit groups are a message or two; an unthrottled burst forms larger ones,
-which is what keeps database work per message small."""
+Under Telegram's rate limit a group is one row; with the limit off (a self-hosted Bot API
+server) a burst forms larger ones, which keeps the database work per message small."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ from bot.db.engine import DUE_CHANGED
 from bot.db.models import Delivery, Person
 from bot.delivery import journal
 from bot.delivery.errors import Failure, classify, retry_after
-from bot.delivery.limiter import Prepaid, RateLimiter
+from bot.delivery.limiter import Outbox, RateLimiter
 from bot.metrics import LATE_AFTER, Metrics
 from bot.services import outbox, quiet, reach
 from bot.services.outbox import Priority
@@ -118,7 +119,7 @@ def _claimed(delivery_id: int, row: Any, silent: bool) -> Claimed:
 class Sender:
     def __init__(
         self,
-        bot: ExtBot[Prepaid],
+        bot: ExtBot[Outbox],
         db: Database,
         clock: Clock,
         node: str,
@@ -138,16 +139,10 @@ class Sender:
         # kind → draws a picture for a payload's "render" (bot/app.py registers them).
         self.renderers: dict[str, Renderer] = {}
 
-    async def deliver(self, delivery_id: int, priority: Priority = Priority.QUEUED) -> str:
-        """One row, with its budget: its status afterwards."""
-        await self._limiter.reserve(priority)
-        return (await self.deliver_many([delivery_id], priority))[delivery_id]
-
-    async def deliver_many(
-        self, ids: list[int], priority: Priority = Priority.QUEUED
-    ) -> dict[int, str]:
-        """Check, claim, send and record a group of rows whose budget was reserved. Returns each
-        row's status afterwards (pending: it waits, e.g. for quiet hours to end)."""
+    async def deliver(self, ids: list[int], priority: Priority = Priority.QUEUED) -> dict[int, str]:
+        """Check, claim, send and record a group of rows, each request taking its turn in
+        Telegram's budget at `priority`. Returns each row's status afterwards (pending: it
+        waits, e.g. for quiet hours to end)."""
         statuses: dict[int, str] = dict.fromkeys(ids, SKIPPED)
         self._in_flight += 1
         try:
@@ -351,14 +346,14 @@ class Sender:
                 )
             ).all()
         claimed = [_claimed(r.id, r, r.id in silent) for r in rows]
-        return [(c, await self._send(c, Prepaid(priority))) for c in claimed]
+        return [(c, await self._send(c, Outbox(priority))) for c in claimed]
 
-    async def _send(self, claimed: Claimed, prepaid: Prepaid) -> Message | TelegramError:
+    async def _send(self, claimed: Claimed, place: Outbox) -> Message | TelegramError:
         payload = claimed.payload
         photo = payload.get("photo") or await self._render(payload.get("render"))
         try:
             with journal.sending(claimed.id, claimed.attempt):
-                return await self._request(claimed, payload, photo, prepaid)
+                return await self._request(claimed, payload, photo, place)
         except TelegramError as exc:
             return exc
 
@@ -367,7 +362,7 @@ class Sender:
         claimed: Claimed,
         payload: dict[str, Any],
         photo: bytes | str | None,
-        prepaid: Prepaid,
+        place: Outbox,
     ) -> Message:
         if photo is not None:
             return await self._bot.send_photo(
@@ -376,14 +371,14 @@ class Sender:
                 caption=payload.get("text"),
                 reply_markup=markup(payload),
                 disable_notification=bool(payload.get("silent", False)),
-                rate_limit_args=prepaid,
+                rate_limit_args=place,
             )
         return await self._bot.send_message(
             chat_id=claimed.chat_id,
             text=payload["text"],
             reply_markup=markup(payload),
             disable_notification=bool(payload.get("silent", False)),
-            rate_limit_args=prepaid,
+            rate_limit_args=place,
         )
 
     async def _render(self, spec: dict[str, Any] | None) -> bytes | None:

@@ -274,6 +274,7 @@ class StrictLimits:
     chat_spacing: float = 1.0
     accepted: list[tuple[float, str]] = field(default_factory=list)  # (monotonic time, chat)
     refused: int = 0
+    refused_at: list[float] = field(default_factory=list)  # monotonic times of the 429s
     _recent: dict[str, list[float]] = field(default_factory=dict)
     _last_in_chat: dict[str, float] = field(default_factory=dict)
 
@@ -284,6 +285,7 @@ class StrictLimits:
         last = self._last_in_chat.get(chat)
         if len(recent) >= self.per_bot or (last is not None and now - last < self.chat_spacing):
             self.refused += 1
+            self.refused_at.append(now)
             raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
         recent.append(now)
         self._last_in_chat[chat] = now
