@@ -69,6 +69,11 @@ class Budget:
     def _opens_at(self) -> float:
         return max(self._free_at, self._paused_until)
 
+    @property
+    def waiting(self) -> int:
+        """Callers waiting for their turn."""
+        return len(self._waiting)
+
     def _free(self) -> bool:
         return not self._waiting and self._now() >= self._opens_at()
 
@@ -87,7 +92,7 @@ class Budget:
         try:
             await waiter
         except asyncio.CancelledError:
-            if waiter.cancelled():  # never served: it takes nobody's turn
+            if entry in self._waiting:  # never served: it takes nobody's turn
                 self._waiting.remove(entry)
                 heapq.heapify(self._waiting)
             raise  # (served just before: that message goes unused)
@@ -127,10 +132,11 @@ class Budget:
     def _hand_out(self) -> None:
         self._timer = None
         now = self._now()
-        if now >= self._opens_at() and self._waiting:
+        while now >= self._opens_at() and self._waiting:
             _, _, waiter = heapq.heappop(self._waiting)
-            waiter.set_result(None)
-            self._handed(now)
+            if not waiter.done():  # (one cancelled a moment ago is left out)
+                waiter.set_result(None)
+                self._handed(now)
         self._plan()
 
 
