@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from bot import texts
+from bot.db import Database
 from bot.db.models import Delivery, Person
 from bot.delivery.sender import LEASE
 from bot.services import outbox
+from tests.databases import BACKEND
 from tests.faketelegram import Fault, FaultPlan
 from tests.harness import Steady
 from tests.stories import agree_phrase, pair
@@ -219,3 +221,26 @@ async def test_a_flood_pause_holds_every_call_until_it_ends_whatever_else_finish
     await alex.expect("💛 From Sam", timeout=3 * wait)
     await steady.settle()
     assert sum(m.shown.startswith("💛 From Sam") for m in alex.inbox) == 1
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="on SQLite one process runs")
+async def test_what_another_process_commits_is_sent_by_the_leader_at_once(steady: Steady) -> None:
+    """Another process (here: a connection of its own, which cannot wake this dispatcher in
+    memory) commits a message due now; PostgreSQL's NOTIFY wakes the process that sends."""
+    _, sam = await pair(steady)
+    elsewhere = Database(steady.settings.database_url)
+    try:
+        async with elsewhere.transaction() as session:
+            person = await session.scalar(select(Person).where(Person.first_name == "Sam"))
+            assert person is not None
+            await outbox.enqueue(
+                session,
+                key="elsewhere",
+                recipient=person,
+                kind="test",
+                text="written by another process",
+                now=steady.clock.now(),
+            )
+    finally:
+        await elsewhere.dispose()
+    await sam.expect("written by another process")
