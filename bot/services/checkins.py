@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, texts
 from bot.callbacks import Buttons
-from bot.db.models import CheckIn, Delivery, Person
+from bot.db.models import CheckIn, Person
 from bot.services import outbox
 from bot.services.common import Refusal, Rejected, TooLong, clean_text
 from bot.services.people import await_reply, partner_of
@@ -39,16 +39,8 @@ class Answered:
 async def answer(
     session: AsyncSession, person: Person, delivery_id: int, mood: int, now: datetime
 ) -> Answered | Refusal:
-    row = await session.get(Delivery, delivery_id)
-    partner = await partner_of(session, person)
-    if (
-        row is None
-        or partner is None
-        or row.kind != "checkin"
-        or row.recipient_id != person.id
-        or row.couple_id != person.couple_id
-        or mood not in texts.MOODS
-    ):
+    partner = await outbox.tapped(session, person, delivery_id, "checkin")
+    if partner is None or mood not in texts.MOODS:
         return Refusal.STALE
     if await session.scalar(select(CheckIn.id).where(CheckIn.delivery_id == delivery_id)):
         return Refusal.ALREADY_ANSWERED

@@ -86,16 +86,7 @@ class Sent:
 
 async def _own_prompt(session: AsyncSession, person: Person, delivery_id: int) -> Person | None:
     """The partner, if `delivery_id` is a nudge prompt sent to this person in their couple."""
-    row = await session.get(Delivery, delivery_id)
-    if (
-        row is None
-        or row.kind != PROMPT_KIND
-        or row.recipient_id != person.id
-        or row.couple_id is None
-        or row.couple_id != person.couple_id
-    ):
-        return None
-    return await partner_of(session, person)
+    return await outbox.tapped(session, person, delivery_id, PROMPT_KIND)
 
 
 async def _send(

@@ -179,6 +179,24 @@ async def tell_partner(
     )
 
 
+async def tapped(
+    session: AsyncSession, person: Person, delivery_id: int, kind: str
+) -> Person | None:
+    """For a button on row `delivery_id`: the person's partner, if that row is a `kind` message
+    sent to `person` in the couple they are in now — else None (the button is not theirs, or
+    no longer means anything)."""
+    row = await session.get(Delivery, delivery_id)
+    if (
+        row is None
+        or row.kind != kind
+        or row.recipient_id != person.id
+        or row.couple_id is None
+        or row.couple_id != person.couple_id
+    ):
+        return None
+    return await partner_of(session, person)
+
+
 async def tell_partner_once(
     session: AsyncSession,
     person: Person,
@@ -194,15 +212,8 @@ async def tell_partner_once(
     partner hears `text`, once (the key names the tapped row). Returns the partner's name;
     STALE if the row is not such a message in the couple `person` is in now, ALREADY_ANSWERED
     on a second tap."""
-    row = await session.get(Delivery, delivery_id)
-    partner = await partner_of(session, person)
-    if (
-        row is None
-        or partner is None
-        or row.kind != tapped_kind
-        or row.recipient_id != person.id
-        or row.couple_id != person.couple_id
-    ):
+    partner = await tapped(session, person, delivery_id, tapped_kind)
+    if partner is None:
         return Refusal.STALE
     sent = await tell_partner(
         session, person, partner, key=f"{key_prefix}:{delivery_id}", kind=kind, text=text, now=now

@@ -10,10 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, texts
 from bot.callbacks import Buttons
-from bot.db.models import Delivery, Person
+from bot.db.models import Person
 from bot.services import outbox
 from bot.services.common import Refusal
-from bot.services.people import partner_of
 
 EVERY = timedelta(weeks=4)
 
@@ -37,15 +36,8 @@ async def answer(
 ) -> bool | Refusal:
     """Keep: the partner hears it, once. Change: the caller shows the rituals menu. Returns
     whether anything was sent."""
-    row = await session.get(Delivery, delivery_id)
-    partner = await partner_of(session, person)
-    if (
-        row is None
-        or partner is None
-        or row.kind != "review"
-        or row.recipient_id != person.id
-        or row.couple_id != person.couple_id
-    ):
+    partner = await outbox.tapped(session, person, delivery_id, "review")
+    if partner is None:
         return Refusal.STALE
     if not keep:
         return False
