@@ -65,15 +65,66 @@ class Claimed:
     created_at: datetime
 
 
-# What a claim reads back (RETURNING), beside the id.
-_CLAIMED = (
-    Delivery.chat_id,
-    Delivery.payload,
-    Delivery.attempts,
-    Delivery.kind,
-    Delivery.due_at,
-    Delivery.created_at,
+def _recipients(column: Any) -> Any:
+    """The row's recipient's `column`, read back with the claim."""
+    return select(column).where(Person.id == Delivery.recipient_id).scalar_subquery()
+
+
+# The claim: due rows of a group still pending become this process's, read back with what the
+# checks need (bot/delivery/sender.py: Sender._verdict) — one statement.
+_CLAIM = (
+    update(Delivery)
+    .where(
+        Delivery.id.in_(bindparam("ids", expanding=True)),
+        Delivery.status == PENDING,
+        Delivery.due_at <= bindparam("now"),
+    )
+    .values(
+        status=SENDING,
+        attempts=Delivery.attempts + 1,
+        claimed_by=bindparam("node"),
+        claimed_until=bindparam("until"),
+    )
+    .returning(
+        Delivery.id,
+        Delivery.chat_id,
+        Delivery.payload,
+        Delivery.attempts,
+        Delivery.kind,
+        Delivery.due_at,
+        Delivery.created_at,
+        Delivery.expires_at,
+        Delivery.ritual_id,
+        Delivery.sender_id,
+        Delivery.recipient_id,
+        _recipients(Person.timezone).label("timezone"),
+        _recipients(Person.quiet_start).label("quiet_start"),
+        _recipients(Person.quiet_end).label("quiet_end"),
+        _recipients(Person.paused_until).label("paused_until"),
+    )
 )
+# A claimed row that must wait goes back as it was, due later.
+_GIVE_BACK = (
+    update(Delivery)
+    .where(Delivery.id == bindparam("row"))
+    .values(status=PENDING, attempts=Delivery.attempts - 1, claimed_by=None, claimed_until=None)
+)
+
+
+@dataclass(frozen=True)
+class Send:
+    silent: bool
+
+
+@dataclass(frozen=True)
+class Hold:
+    until: datetime
+    expires_at: datetime | None = None  # a new grace, counted from `until`
+
+
+@dataclass(frozen=True)
+class Skip:
+    pass
 
 
 def backoff(attempts: int, rng: random.Random) -> timedelta:
@@ -242,110 +293,70 @@ class Sender:
         if not mine and not self._in_flight:
             self._journal.truncate()
 
-    async def _check(
+    def _verdict(self, row: Any, now: datetime) -> Send | Hold | Skip:
+        """What a claimed row may do now: go (silently, in the recipient's quiet hours, if it is
+        relayed), wait (a ritual for the end of quiet hours, anything for the end of the
+        recipient's pause — within its grace), or be skipped (past its grace)."""
+        if row.expires_at is not None and now > row.expires_at:
+            return Skip()
+        if _held_by_pause(row, now):
+            until = row.paused_until
+            if row.ritual_id is None:  # a partner's message waits as long as the pause does
+                return Hold(until, until + outbox.RELAY_GRACE)
+            return Hold(until) if row.expires_at is None or until <= row.expires_at else Skip()
+        window = (row.quiet_start, row.quiet_end, row.timezone)
+        if not quiet.in_window(now, *window):
+            return Send(silent=False)
+        if row.ritual_id is None:
+            return Send(silent=True)  # relayed messages arrive without sound
+        until = quiet.window_ends(now, *window)
+        if until is not None and (row.expires_at is None or until <= row.expires_at):
+            return Hold(until)  # rituals never arrive in quiet hours: they wait for their end
+        return Skip()
+
+    async def _claim(
         self, connection: AsyncConnection, ids: list[int], statuses: dict[int, str]
-    ) -> list[tuple[int, bool]]:
-        """For a group, inside a transaction: expired rows are skipped, rituals in the
-        recipient's quiet hours wait for their end, relays in quiet hours will go silently.
-        Returns the rows that may go now, and whether silently. (Plain Core: this runs for every
+    ) -> list[Claimed]:
+        """Claim the rows of a group that are due — pending → sending, only if still pending
+        (two dispatchers, or two replicas, cannot both win) — and, in the same transaction, give
+        back those that must wait or are past their grace. (Plain Core: this runs for every
         message, and building ORM objects here costs more than the rest together.)"""
         now = self._clock.now()
         rows = (
             await connection.execute(
-                select(
-                    Delivery.id,
-                    Delivery.expires_at,
-                    Delivery.ritual_id,
-                    Delivery.sender_id,
-                    Delivery.recipient_id,
-                    Delivery.kind,
-                    Person.timezone,
-                    Person.quiet_start,
-                    Person.quiet_end,
-                    Person.paused_until,
-                )
-                .join(Person, Person.id == Delivery.recipient_id)
-                .where(Delivery.id.in_(ids), Delivery.status == PENDING, Delivery.due_at <= now)
-                .with_for_update(of=Delivery, skip_locked=True)
+                _CLAIM,
+                {"ids": ids, "now": now, "node": self.node, "until": now + LEASE},
             )
         ).all()
-        sendable: list[tuple[int, bool]] = []
-        skip: list[int] = []
+        claimed: list[Claimed] = []
+        skipped: list[int] = []
         for row in rows:
-            expired = row.expires_at is not None and now > row.expires_at
-            window = (row.quiet_start, row.quiet_end, row.timezone)
-            if expired:
-                skip.append(row.id)
-            elif _held_by_pause(row, now):
-                if await self._hold(connection, row, row.paused_until):
-                    statuses[row.id] = PENDING
-                else:
-                    skip.append(row.id)
-            elif not quiet.in_window(now, *window):
-                sendable.append((row.id, False))
-            elif row.ritual_id is None:
-                sendable.append((row.id, True))  # relayed messages arrive without sound
+            verdict = self._verdict(row, now)
+            if isinstance(verdict, Send):
+                claimed.append(_claimed(row.id, row, verdict.silent))
+            elif isinstance(verdict, Hold):
+                statuses[row.id] = PENDING
+                values: dict[str, Any] = {"due_at": verdict.until}
+                if verdict.expires_at is not None:
+                    values["expires_at"] = verdict.expires_at
+                await connection.execute(_GIVE_BACK.values(**values), {"row": row.id})
             else:
-                until = quiet.window_ends(now, *window)
-                if until is not None and (row.expires_at is None or until <= row.expires_at):
-                    # Rituals never arrive in quiet hours: they wait for their end.
-                    await connection.execute(
-                        update(Delivery).where(Delivery.id == row.id).values(due_at=until)
-                    )
-                    statuses[row.id] = PENDING
-                else:
-                    skip.append(row.id)
-        if skip:
+                skipped.append(row.id)
+        if skipped:
             await connection.execute(
                 update(Delivery)
-                .where(Delivery.id.in_(skip), Delivery.status == PENDING)
-                .values(status=SKIPPED, payload=None)
+                .where(Delivery.id.in_(skipped))
+                .values(status=SKIPPED, payload=None, claimed_by=None, claimed_until=None)
             )
-            self._metrics.deliveries.labels(SKIPPED).inc(len(skip))
-        return sendable
-
-    @staticmethod
-    async def _hold(connection: AsyncConnection, row: Any, until: datetime) -> bool:
-        """Move a row to the end of its recipient's pause. A ritual keeps its grace (past it,
-        the occurrence is skipped, as in quiet hours); a partner's message waits as long as
-        the pause does. False: the row can no longer go."""
-        if row.ritual_id is not None:
-            if row.expires_at is not None and until > row.expires_at:
-                return False
-            values: dict[str, Any] = {"due_at": until}
-        else:
-            values = {"due_at": until, "expires_at": until + outbox.RELAY_GRACE}
-        await connection.execute(update(Delivery).where(Delivery.id == row.id).values(**values))
-        return True
+            self._metrics.deliveries.labels(SKIPPED).inc(len(skipped))
+        return claimed
 
     async def _claim_and_send(
         self, ids: list[int], statuses: dict[int, str], priority: Priority
     ) -> list[tuple[Claimed, Message | TelegramError]]:
-        """Check the rows and claim those that may go — pending → sending, only if still pending
-        (two dispatchers, or two replicas, cannot both win) — in one transaction, then at once
-        their requests, in order: nothing but the commit's return lies between a claim and its
-        request leaving the process. (A group has more than one row only with the limit off;
-        a crash after its commit leaves the journal to tell which requests left.)"""
-        now = self._clock.now()
+        """Claim the group in one transaction, then send the claimed rows' requests in order."""
         async with self._db.writing() as connection:
-            sendable = await self._check(connection, ids, statuses)
-            if not sendable:
-                return []
-            silent = {i for i, quietly in sendable if quietly}
-            rows = (
-                await connection.execute(
-                    update(Delivery)
-                    .where(Delivery.id.in_([i for i, _ in sendable]), Delivery.status == PENDING)
-                    .values(
-                        status=SENDING,
-                        attempts=Delivery.attempts + 1,
-                        claimed_by=self.node,
-                        claimed_until=now + LEASE,
-                    )
-                    .returning(Delivery.id, *_CLAIMED)
-                )
-            ).all()
-        claimed = [_claimed(r.id, r, r.id in silent) for r in rows]
+            claimed = await self._claim(connection, ids, statuses)
         return [(c, await self._send(c, Outbox(priority))) for c in claimed]
 
     async def _send(self, claimed: Claimed, place: Outbox) -> Message | TelegramError:
