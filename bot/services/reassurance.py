@@ -146,17 +146,16 @@ async def request(
     )
     if pause.active_until(partner, now) is not None:  # they read it when their moment ends
         notice = texts.asked_during_pause(notice)
-    await outbox.enqueue(
+    await outbox.tell_partner(
         session,
+        person,
+        partner,
         key=f"asked:{asked_id}",
-        recipient=partner,
         kind="reassure_asked",
         text=notice,
         # The words always come; past the relay limit the partner's notices come without sound.
         silent=await limits.relay_blocked(session, person, now, relayed) is not None,
         buttons=reply_buttons(asked_id),
-        couple_id=person.couple_id,
-        sender_id=person.id,
         now=now,
     )
     return Asked(
