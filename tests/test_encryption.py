@@ -17,6 +17,7 @@ from bot.db.rotate import secret_columns
 from tests.faketelegram import FakeTelegram
 from tests.harness import ErrorLog, FakeClock, Steady, settings_for
 from tests.stories import agree_phrase, pair
+from tests.test_pause import take_a_moment
 from tests.test_startup import clean_env, run_bot
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
@@ -47,6 +48,8 @@ async def test_sensitive_text_is_stored_encrypted_and_read_back(
     try:
         alex, sam = await pair(steady)
         await agree_phrase(alex, sam, "You are my calm place.")
+        # Sam takes a moment, so the notice of Alex's journal entry waits for him in the outbox.
+        await take_a_moment(sam, "1 hour")
         await alex.send("/journal Morning coffee on the balcony")
         await alex.expect("Added to your journal")
         await alex.send("/trigger the door slammed")
@@ -60,6 +63,8 @@ async def test_sensitive_text_is_stored_encrypted_and_read_back(
         flat = repr(stored)
         for secret in ("calm place", "coffee", "door slammed"):
             assert secret not in flat
+        await sam.send("/resume")
+        await sam.expect("Morning coffee on the balcony")
         await sam.send("/journal")
         listing = await sam.expect("Your journal")
         assert "Morning coffee on the balcony" in listing.shown
