@@ -59,6 +59,7 @@ class Steady:
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
     _idle: Callable[[], bool] = field(default=lambda: True)
+    _planned: Callable[[], bool] = field(default=lambda: False)
 
     def user(self, first_name: str) -> FakeUser:
         return self.telegram.user(first_name)
@@ -103,6 +104,8 @@ class Steady:
 
         self._idle = idle
         self.telegram.watchers.append(idle)
+        self._planned = lambda: rt.breathing.steps_planned > 0
+        self.telegram.planned.append(self._planned)
 
     @property
     def running(self) -> bool:
@@ -115,6 +118,8 @@ class Steady:
             self._task = None
         if self._idle in self.telegram.watchers:
             self.telegram.watchers.remove(self._idle)
+        if self._planned in self.telegram.planned:
+            self.telegram.planned.remove(self._planned)
 
     async def restart(self) -> None:
         await self.stop()

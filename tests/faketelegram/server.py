@@ -309,6 +309,9 @@ class FakeTelegram:
         self.last_activity = time.monotonic()
         # Checks that an in-process bot is idle (tests/harness.py), for settle().
         self.watchers: list[Callable[[], bool]] = []
+        # Checks that such a bot has work planned in real seconds (a breathing guide's next
+        # step): wait_for() goes on waiting while any is true, though the bot is idle now.
+        self.planned: list[Callable[[], bool]] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._closing = False
@@ -384,24 +387,33 @@ class FakeTelegram:
             self._changed.notify_all()
 
     async def wait_for(
-        self, predicate: Callable[[], Any], timeout: float = 5.0, what: str = ""
+        self, predicate: Callable[[], Any], timeout: float = 30.0, what: str = ""
     ) -> Any:
-        """Wait until `predicate()` is truthy (re-checked whenever anything changes)."""
-
-        async def waiter() -> Any:
-            async with self._changed:
-                while True:
+        """Wait until `predicate()` is truthy (re-checked whenever anything changes). With a bot
+        in this process (`watchers`), give up as soon as it is idle with the predicate still
+        false: nothing more is coming until the clock moves, however long one waits — so a
+        busy machine only makes a test slower, never wrong. `timeout` guards against a hang."""
+        deadline = time.monotonic() + timeout
+        calm = 0
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if self.watchers:
+                # Twice in a row, a moment apart, as settle(); then one last look, since the
+                # awaited message may have landed between the first look and the idle check.
+                idle = self.quiet() and all(w() for w in self.watchers)
+                calm = calm + 1 if idle and not any(p() for p in self.planned) else 0
+                if calm >= 2:
                     value = predicate()
                     if value:
                         return value
-                    await self._changed.wait()
-
-        try:
-            return await asyncio.wait_for(waiter(), timeout)
-        except TimeoutError:
-            raise AssertionError(
-                f"timed out after {timeout}s waiting for {what or predicate}"
-            ) from None
+                    raise AssertionError(f"the bot is idle and never sent {what or predicate}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+            async with self._changed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), 0.005)
 
     def quiet(self) -> bool:
         """Every update handed to its bot and no call in flight."""

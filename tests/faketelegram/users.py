@@ -88,7 +88,7 @@ class FakeUser:
     def mark_read(self) -> None:
         self._read.update(m.message_id for m in self.inbox)
 
-    async def expect(self, pattern: str | re.Pattern[str], timeout: float = 5.0) -> Message:
+    async def expect(self, pattern: str | re.Pattern[str], timeout: float = 30.0) -> Message:
         """The next unread message from the bot whose text contains `pattern` (or matches it)."""
 
         def matches(message: Message) -> bool:
@@ -107,13 +107,12 @@ class FakeUser:
         except AssertionError:
             got = "\n---\n".join(m.shown for m in self.unread) or "(nothing unread)"
             raise AssertionError(
-                f"{self.first_name} did not receive a message with {pattern!r} within {timeout}s; "
-                f"unread:\n{got}"
+                f"{self.first_name} did not receive a message with {pattern!r}; unread:\n{got}"
             ) from None
         self._read.add(message.message_id)
         return message
 
-    async def next_message(self, timeout: float = 5.0) -> Message:
+    async def next_message(self, timeout: float = 30.0) -> Message:
         message: Message = await self.server.wait_for(
             lambda: self.unread[0] if self.unread else None,
             timeout,
@@ -172,7 +171,7 @@ class FakeUser:
         return await self.send(label)
 
     async def press(
-        self, label: str, message: Message | None = None, timeout: float = 5.0
+        self, label: str, message: Message | None = None, timeout: float = 30.0
     ) -> Answer:
         """Press an inline button: on `message`, or on the newest message that has it."""
         if message is None:
@@ -185,7 +184,7 @@ class FakeUser:
         self,
         data: str,
         message: Message | None = None,
-        timeout: float = 5.0,
+        timeout: float = 30.0,
         label: str = "",
         chat: Chat | None = None,
     ) -> Answer:
