@@ -1565,3 +1565,35 @@ def pause_bundle(items: list[str]) -> list[str]:
     if current:
         parts.append(current)
     return parts
+
+
+# Balance ---------------------------------------------------------------------------------------
+# The partner's notice of a request past the agreed balance says what actually happened.
+
+
+def reassurance_asked_breathing_offered(requester: str, words: str) -> str:
+    return (
+        f"{requester} asked for reassurance and took a minute to breathe first. Your words reach "
+        f"them now: {quoted(words)}\nYou can follow up with one tap."
+    )
+
+
+def reassurance_asked_breathing(requester: str, words: str) -> str:
+    return (
+        f"{requester} asked for reassurance and chose to breathe first. Your words reach them in "
+        f"a minute: {quoted(words)}\nYou can follow up with one tap."
+    )
+
+
+def reassurance_asked_words_now(requester: str, words: str) -> str:
+    return (
+        f"{requester} asked for reassurance just now. Your words reach them now: {quoted(words)}"
+        "\nYou can follow up with one tap."
+    )
+
+
+def reassurance_asked_after_breathing(requester: str, words: str) -> str:
+    return (
+        f"{requester} asked for reassurance and had a minute to breathe first, then your words: "
+        f"{quoted(words)}\nYou can follow up with one tap."
+    )
