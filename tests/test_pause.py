@@ -444,3 +444,46 @@ async def test_a_pause_that_ends_while_the_bot_is_down_still_brings_one_bundle(
     assert "Sam asked for reassurance" in bundle.shown and "A quiet morning" in bundle.shown
     assert len(bundles(alex)) == 1
     assert not [m for m in alex.inbox if m.shown.startswith("📓")]
+
+
+async def test_a_pause_holds_shares_nudges_and_proposals_too(steady: Steady) -> None:
+    from tests.test_triggers import describe
+
+    alex, sam = await berlin_and_new_york(steady)
+    await sam.send("/ritual add checkin 04:10 daily")  # 10:10 in Berlin, mid-moment
+    await sam.expect("Added:")
+    await sam.send("/ritual add nudge 04:20 weekdays")
+    await sam.expect("Added:")
+    await take_a_moment(alex, "1 hour")
+    await sam.expect("Alex needs a moment to settle")
+    alex.mark_read()
+    since = len(alex.inbox)
+
+    offer = await describe(sam, "You went quiet", "alone", "closeness")
+    await sam.press("💬 Share with Alex", offer)
+    await sam.expect("Shared with Alex.")
+    await sam.send("/phrase Tell me we're okay.")
+    await sam.expect("Sent to")
+    await sam.send("/balance 3 2h")
+    await sam.expect("I've asked Alex to agree")
+    await steady.advance_to(T0 + timedelta(minutes=10))
+    prompt = await sam.expect(texts.CHECKIN_PROMPT)
+    await sam.press("4 🙂", prompt)
+    await steady.advance_to(T0 + timedelta(minutes=20))
+    nudge = await sam.expect("Thinking of Alex?")
+    await sam.press("You're on my mind.", nudge)
+    await steady.advance_to(T0 + timedelta(minutes=59))
+    assert alex.inbox[since:] == []
+
+    await steady.advance_to(T0 + timedelta(hours=1))
+    bundle = await alex.expect(texts.PAUSE_BUNDLE_HEAD)
+    for item in (
+        "Sam wanted to share something",
+        "Tell me we're okay.",
+        "Sam suggests a balance setting",
+        "Sam checked in: 4 🙂",
+        texts.nudge_from("Sam", "You're on my mind."),
+    ):
+        assert item in bundle.shown, bundle.shown
+    await steady.settle()
+    assert [m for m in alex.inbox[since:] if "Sam" in m.shown] == [bundle]
