@@ -942,6 +942,16 @@ def pause_started(partner: str, until: str) -> str:
     )
 
 
+def pause_started_partner_paused(partner: str, until: str) -> str:
+    """Started while the partner is taking a moment too: they hear of it when theirs ends, and
+    only if this one is still going then."""
+    return (
+        f"Take the time you need. Rituals wait until {until}. {partner} is taking a moment too; "
+        "if yours is still going when theirs ends, they'll hear when you'll be back. /resume "
+        "ends it sooner. Would you like to breathe together?"
+    )
+
+
 def pause_notice(name: str, until: str) -> str:
     return (
         f"{name} needs a moment to settle. They'll be back at {until} (your time). Nothing you "
@@ -990,8 +1000,9 @@ PAUSE_EXTEND_MAX = (
 
 
 def asked_during_pause(notice: str) -> str:
-    """A reassurance notice held for the end of a pause: it is no longer "just now"."""
-    return "While you were taking a moment: " + notice.replace(" just now.", ".", 1)
+    """A reassurance notice held for the end of a pause (it comes in the pause's bundle, under
+    "While you took a moment:"): it is no longer "just now"."""
+    return notice.replace(" just now.", ".", 1)
 
 
 def partner_pausing_note(name: str, until: str) -> str:
@@ -1530,4 +1541,59 @@ def database_unreachable(url: str, error: str) -> str:
     return (
         f"Could not open the database at {url} ({error}): check DATABASE_URL and that the "
         "database is reachable."
+    )
+
+
+# Pause bundle -------------------------------------------------------------------------------
+# What the partner sent during a pause arrives as one message when it ends (bot/services/pause.py).
+
+PAUSE_BUNDLE_HEAD = "While you took a moment:"
+PAUSE_BUNDLE_PHOTO = "\n(with a photo — /journal shows it)"
+MESSAGE_MAX_CHARS = 4096  # Telegram's limit for one message
+
+
+def pause_bundle(items: list[str]) -> list[str]:
+    """The held messages, oldest first, under one heading; only if they don't fit in one
+    Telegram message do they go in more (the partner's words are never cut)."""
+    parts: list[str] = []
+    current = PAUSE_BUNDLE_HEAD
+    for item in items:
+        if current and len(current) + 2 + len(item) > MESSAGE_MAX_CHARS:
+            parts.append(current)
+            current = ""
+        current = f"{current}\n\n{item}" if current else item
+    if current:
+        parts.append(current)
+    return parts
+
+
+# Balance ---------------------------------------------------------------------------------------
+# The partner's notice of a request past the agreed balance says what actually happened.
+
+
+def reassurance_asked_breathing_offered(requester: str, words: str) -> str:
+    return (
+        f"{requester} asked for reassurance and took a minute to breathe first. Your words reach "
+        f"them now: {quoted(words)}\nYou can follow up with one tap."
+    )
+
+
+def reassurance_asked_breathing(requester: str, words: str) -> str:
+    return (
+        f"{requester} asked for reassurance and chose to breathe first. Your words reach them in "
+        f"a minute: {quoted(words)}\nYou can follow up with one tap."
+    )
+
+
+def reassurance_asked_words_now(requester: str, words: str) -> str:
+    return (
+        f"{requester} asked for reassurance just now. Your words reach them now: {quoted(words)}"
+        "\nYou can follow up with one tap."
+    )
+
+
+def reassurance_asked_after_breathing(requester: str, words: str) -> str:
+    return (
+        f"{requester} asked for reassurance and had a minute to breathe first, then your words: "
+        f"{quoted(words)}\nYou can follow up with one tap."
     )

@@ -27,7 +27,7 @@ from bot.db.models import Delivery
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.sender import PENDING, SENDING, UNCERTAIN, Sender
 from bot.metrics import Metrics
-from bot.services import rituals
+from bot.services import pause, rituals
 from bot.services.outbox import Priority
 
 log = logging.getLogger(__name__)
@@ -44,11 +44,13 @@ CONCURRENCY = 3  # lanes: groups in flight, each sending one request at a time
 CHAT_SPACING = 1.0  # seconds between two messages to one chat
 
 
-# The next instants with work: a row due, a lease running out, a ritual slot due.
+# The next instants with work: a row due, a lease running out, a ritual slot due, a pause
+# ending.
 _NEXT = select(
     select(func.min(Delivery.due_at)).where(Delivery.status == PENDING).scalar_subquery(),
     select(func.min(Delivery.claimed_until)).where(Delivery.status == SENDING).scalar_subquery(),
     rituals.NEXT_SLOT,
+    pause.NEXT_END,
 )
 
 
@@ -56,7 +58,7 @@ _NEXT = select(
 class Look:
     due: list[tuple[int, int, Priority]]  # (row, chat, priority), to send now
     next: datetime | None  # the next instant there is work
-    work_first: bool  # a lease ran out or a ritual slot is due: settle them, then look again
+    work_first: bool  # a lease ran out, a ritual slot or a pause's end is due: settle, look again
     lag: float  # seconds the oldest due row has waited
 
 
@@ -205,6 +207,7 @@ class Dispatcher:
         look = await self._read()
         if look.work_first:
             await self._expire_leases()
+            await self._end_pauses()
             await self._materialize()
             look = await self._read()
         self._metrics.dispatcher_lag.set(look.lag)
@@ -225,7 +228,7 @@ class Dispatcher:
                     .limit(BATCH)
                 )
             ).all()
-            next_row, lease, slot = (await connection.execute(_NEXT)).one()
+            next_row, lease, slot, pause_end = (await connection.execute(_NEXT)).one()
         first = min((r.due_at for r in rows), default=now)
         due = [(r.id, r.chat_id, Priority(r.priority)) for r in rows if r.id not in self._in_hand]
         row: datetime | None = next_row
@@ -233,8 +236,8 @@ class Dispatcher:
             row = None  # all that is due is being sent by handlers; send_now wakes us after
         return Look(
             due=due,
-            next=min((t for t in (row, lease, slot) if t is not None), default=None),
-            work_first=any(t is not None and t <= now for t in (lease, slot)),
+            next=min((t for t in (row, lease, slot, pause_end) if t is not None), default=None),
+            work_first=any(t is not None and t <= now for t in (lease, slot, pause_end)),
             lag=max((now - first).total_seconds(), 0.0),
         )
 
@@ -247,6 +250,15 @@ class Dispatcher:
                 .where(Delivery.status == SENDING, Delivery.claimed_until <= self._clock.now())
                 .values(status=UNCERTAIN, payload=None)
             )
+
+    async def _end_pauses(self) -> None:
+        """Pauses whose time is up end now: what they held from the partner becomes one message
+        (bot/services/pause.py), before anything held could be sent on its own."""
+        while not self._stopping:
+            async with self._db.transaction() as session:
+                ended = await pause.end_due(session, self._clock.now(), MATERIALIZE_BATCH)
+            if ended < MATERIALIZE_BATCH:
+                return
 
     async def _materialize(self) -> None:
         """Due ritual occurrences become outbox rows (and their slots move on), in batches."""

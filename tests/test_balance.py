@@ -178,3 +178,85 @@ async def test_a_review_that_quiet_hours_skipped_comes_at_the_next_talk(steady: 
     await alex.expect("Do these rituals still work for you both?")
     await steady.advance_to(datetime(2026, 4, 19, 18, 0, tzinfo=UTC))
     assert not [m for m in alex.unread if "still work for you both" in m.shown]
+
+
+# --- the partner is told what actually happened ------------------------------------------------
+
+
+async def gated(steady: Steady) -> tuple[FakeUser, FakeUser, Message]:
+    """Alex in Berlin, Sam in New York, a balance of one request in 2 hours: Alex's second tap
+    is held for its minute. Returns the offer."""
+    alex, sam = await pair(steady)
+    await zones(alex, zone="Europe/Berlin")
+    await zones(sam, zone="America/New_York")
+    await agree_phrase(alex, sam, "Always.")
+    await agree_balance(alex, sam, "1 2h")
+    await ask(alex, 1)
+    await sam.expect("Alex asked for reassurance just now. They received your words")
+    sam.mark_read()
+    await alex.tap(texts.REASSURE_BUTTON)
+    offer = await alex.expect(texts.BREATHE_FIRST)
+    await steady.settle()
+    assert sam.unread == []  # not "they received your words" while the words wait
+    return alex, sam, offer
+
+
+def words_for(user: FakeUser) -> list[Message]:
+    return [m for m in user.inbox if m.shown.startswith("💛 From")]
+
+
+async def test_breathing_first_the_partner_hears_so_and_that_the_words_follow(
+    steady: Steady,
+) -> None:
+    alex, sam, offer = await gated(steady)
+    await alex.press(texts.BREATHE_FIRST_BUTTON, offer)
+    breathing = await alex.expect(texts.BREATHE_START)
+    told = await sam.expect("Alex asked for reassurance and chose to breathe first.")
+    assert "Your words reach them in a minute: “Always.”" in told.shown
+    assert told.buttons == [
+        texts.REPLY_HERE,
+        texts.REPLY_CALL,
+        texts.REPLY_TONIGHT,
+        texts.REPLY_WRITE,
+    ]
+    assert len(words_for(alex)) == 1  # still only the first request's
+    await breathing_done(alex, breathing)
+    await alex.expect("💛 From Sam", timeout=5)
+    assert "received your words" not in " ".join(m.shown for m in sam.unread)
+
+
+async def test_untapped_the_partner_is_told_when_the_words_go(steady: Steady) -> None:
+    alex, sam, _offer = await gated(steady)
+    await steady.advance(timedelta(seconds=59))
+    assert sam.unread == [] and len(words_for(alex)) == 1
+    await steady.advance(timedelta(seconds=1))
+    await alex.expect("💛 From Sam")
+    await sam.expect("Alex asked for reassurance and took a minute to breathe first.")
+
+
+async def test_just_the_words_the_partner_hears_they_go_now(steady: Steady) -> None:
+    alex, sam, offer = await gated(steady)
+    await alex.press(texts.SKIP_BUTTON, offer)
+    await alex.expect("💛 From Sam")
+    await sam.expect("Alex asked for reassurance just now. Your words reach them now: “Always.”")
+
+
+async def test_requests_before_both_agreed_do_not_count(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await agree_phrase(alex, sam, "Always.")
+    await ask(alex, 3)
+    await steady.advance(timedelta(minutes=10))
+    await agree_balance(alex, sam, "3 2h")  # within the same two hours
+    await ask(alex, 3)  # the three before the agreement don't count: these come at once
+    await alex.tap(texts.REASSURE_BUTTON)
+    await alex.expect(texts.BREATHE_FIRST)
+
+
+async def test_many_taps_while_the_words_wait_bring_one_set_of_words(steady: Steady) -> None:
+    alex, sam, _offer = await gated(steady)
+    for _ in range(3):
+        await alex.tap(texts.REASSURE_BUTTON)
+        await alex.expect(texts.BREATHE_FIRST)
+    await steady.walk(timedelta(minutes=5))
+    assert len(words_for(alex)) == 2  # the first request's, and one for the held taps
+    assert len([m for m in sam.unread if "Alex asked for reassurance" in m.shown]) == 1

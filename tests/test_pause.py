@@ -116,7 +116,7 @@ async def test_during_a_pause_rituals_and_the_partners_request_wait_but_the_word
     back = await alex.expect("Coming back together")
     assert back.buttons == list(texts.EXTEND_BUTTONS)
     await alex.expect(texts.CHECKIN_PROMPT)
-    held = await alex.expect("While you were taking a moment: Sam asked for reassurance.")
+    held = await alex.expect("While you took a moment:\n\nSam asked for reassurance.")
     assert "just now" not in held.shown
     await sam.expect("Alex is coming back. Two gentle ways to start")
 
@@ -158,7 +158,7 @@ async def test_resume_ends_a_pause_early_and_releases_what_waited(steady: Steady
     await alex.send("/resume")
     back = await alex.expect("Coming back together")
     assert back.buttons == []  # ended early: there is nothing to extend
-    await alex.expect("While you were taking a moment: Sam asked for reassurance")
+    await alex.expect("While you took a moment:\n\nSam asked for reassurance")
     await sam.expect("Alex is coming back")
     await alex.send("/resume")
     await alex.expect(texts.NOT_PAUSED)
@@ -286,3 +286,204 @@ async def test_the_safe_word_keeps_a_half_written_reply_armed(steady: Steady) ->
     await alex.expect(texts.PAUSE_ASK)
     await alex.send("left out")
     await alex.expect(texts.TRIGGER_NEED_ASK)
+
+
+# --- a pause holds everything from the partner, and releases one bundle -------------------------
+
+
+async def berlin_and_new_york(steady: Steady) -> tuple[FakeUser, FakeUser]:
+    """Alex in Berlin, Sam in New York (09:00 UTC: 10:00 and 04:00)."""
+    alex, sam = await pair(steady)
+    await zones(alex, zone="Europe/Berlin")
+    await zones(sam, zone="America/New_York")
+    return alex, sam
+
+
+def bundles(user: FakeUser) -> list[Message]:
+    return [m for m in user.inbox if m.shown.startswith(texts.PAUSE_BUNDLE_HEAD)]
+
+
+async def test_a_pause_holds_everything_the_partner_sends_and_releases_one_bundle(
+    steady: Steady,
+) -> None:
+    alex, sam = await berlin_and_new_york(steady)
+    await agree_phrase(alex, sam, "I'm right here.")
+    await alex.tap(texts.REASSURE_BUTTON)
+    await alex.expect("💛 From Sam")
+    asked = await sam.expect("Alex asked for reassurance just now")
+    await sam.send("/note A note for later.")
+    await sam.expect("Saved")
+    await take_a_moment(alex, "1 hour")
+    await sam.expect("They'll be back at 05:00 (your time)")
+    alex.mark_read()
+    since = len(alex.inbox)
+
+    # Everything Sam sends on his own behalf while Alex takes her moment.
+    await sam.press(texts.REPLY_HERE, asked)
+    await sam.press(texts.REPLY_CALL, asked)
+    await sam.press(texts.REPLY_WRITE, asked)
+    await sam.expect("The next text you send goes to Alex")
+    await sam.send("Take all the time you need.")
+    await sam.expect("Sent to Alex.")
+    await sam.send("/journal Our walk by the river")
+    await sam.expect("Added to your journal")
+    await sam.send("/ritual add nudge 04:30 weekdays")  # 10:30 in Berlin, mid-moment
+    await sam.expect("Added:")
+    await sam.tap(texts.REASSURE_BUTTON)
+    await sam.expect("There are no agreed words from Alex yet")
+    await steady.advance_to(T0 + timedelta(minutes=30))  # the note written ahead falls due
+    await steady.advance_to(T0 + timedelta(minutes=59))
+    assert alex.unread == []
+
+    await steady.advance_to(T0 + timedelta(hours=1))
+    await alex.expect("Coming back together")
+    bundle = await alex.expect(texts.PAUSE_BUNDLE_HEAD)
+    await steady.settle()
+    # One message, each item's words, newest last; with sound, it's 11:00 in Berlin.
+    items = [
+        texts.from_partner("Sam", texts.REPLY_HERE),
+        texts.from_partner("Sam", texts.REPLY_CALL),
+        texts.from_partner("Sam", "Take all the time you need."),
+        texts.journal_notice("Sam", "Our walk by the river"),
+        "Sam added a ritual for you both: ",
+        "Sam asked for reassurance. There are no agreed words yet",
+        texts.letter_from("Sam", "A note for later."),
+    ]
+    where = [bundle.shown.find(item) for item in items]
+    assert -1 not in where and where == sorted(where), bundle.shown
+    assert not bundle.disable_notification
+    # Under it, the buttons of the newest message that had any: Sam's request.
+    assert bundle.buttons == [
+        texts.REPLY_HERE,
+        texts.REPLY_CALL,
+        texts.REPLY_TONIGHT,
+        texts.REPLY_WRITE,
+    ]
+    assert len(alex.unread) == 0
+    # Nothing it held comes again on its own, later.
+    await steady.walk(timedelta(hours=13))
+    assert len(bundles(alex)) == 1
+    later = alex.inbox[since:]
+    assert not [m for m in later if m.shown.startswith(("From Sam", "📓", "💌", "Sam "))]
+
+
+async def test_resume_in_quiet_hours_brings_the_bundle_without_sound(steady: Steady) -> None:
+    alex, sam = await berlin_and_new_york(steady)
+    await alex.send("/quiet 22:00-07:00")
+    await alex.expect("Quiet hours")
+    await steady.advance_to(datetime(2026, 3, 2, 21, 30, tzinfo=UTC))  # 22:30 Berlin, 16:30 NY
+    await take_a_moment(alex, "2 hours")
+    await sam.expect("They'll be back at 18:30 (your time)")
+    await sam.tap(texts.REASSURE_BUTTON)
+    await sam.expect("There are no agreed words from Alex yet")
+    await sam.send("/journal Dinner was lovely")
+    await sam.expect("Added to your journal")
+    await steady.advance(timedelta(minutes=15))
+    alex.mark_read()
+    await alex.send("/resume")
+    await alex.expect("Coming back together")
+    bundle = await alex.expect(texts.PAUSE_BUNDLE_HEAD)
+    assert bundle.disable_notification  # 22:45 in Berlin: inside Alex's quiet hours
+    assert bundle.shown.index("Sam asked for reassurance") < bundle.shown.index("Dinner")
+    # Nothing more at the old end of the moment, nor ever.
+    await steady.advance(timedelta(hours=3))
+    assert len(bundles(alex)) == 1
+    assert not [m for m in alex.unread if "Dinner" in m.shown]
+
+
+async def test_a_pause_that_ended_is_never_announced_to_a_partner_who_was_pausing_too(
+    steady: Steady,
+) -> None:
+    alex, sam = await berlin_and_new_york(steady)
+    await take_a_moment(alex, "1 hour")
+    await sam.expect("Alex needs a moment to settle")
+    shown = await take_a_moment(sam, "20 minutes")
+    # Alex is not told now, so Sam does not hear "Alex knows you'll be back".
+    assert "Alex knows" not in shown.shown
+    assert "Alex is taking a moment too" in shown.shown
+    await steady.advance_to(T0 + timedelta(minutes=20))
+    await sam.expect("Coming back together")
+    await steady.advance_to(T0 + timedelta(hours=1))
+    await alex.expect("Coming back together")
+    await sam.expect("Alex is coming back")
+    await steady.walk(timedelta(hours=2))
+    assert not [m for m in alex.inbox if "Sam needs" in m.shown or "Sam is coming" in m.shown]
+    assert bundles(alex) == [] and bundles(sam) == []
+
+
+async def test_a_pause_still_going_is_announced_when_the_partners_own_ends(
+    steady: Steady,
+) -> None:
+    alex, sam = await berlin_and_new_york(steady)
+    await take_a_moment(sam, "20 minutes")
+    await alex.expect("Sam needs a moment to settle")
+    await take_a_moment(alex, "1 hour")
+    await steady.advance_to(T0 + timedelta(minutes=20))
+    await sam.expect("Coming back together")
+    bundle = await sam.expect(texts.PAUSE_BUNDLE_HEAD)
+    assert "Alex needs a moment to settle. They'll be back at 05:00 (your time)." in bundle.shown
+    await steady.advance_to(T0 + timedelta(hours=1))
+    await sam.expect("Alex is coming back")
+
+
+async def test_a_pause_that_ends_while_the_bot_is_down_still_brings_one_bundle(
+    steady: Steady,
+) -> None:
+    alex, sam = await berlin_and_new_york(steady)
+    await agree_phrase(sam, alex, "Always.")
+    await take_a_moment(alex, "20 minutes")
+    await sam.tap(texts.REASSURE_BUTTON)
+    await sam.expect("💛 From Alex")
+    await sam.send("/journal A quiet morning")
+    await sam.expect("Added to your journal")
+    await steady.stop()
+    steady.clock.set(T0 + timedelta(minutes=45))
+    await steady.start()
+    await steady.settle()
+    bundle = await alex.expect(texts.PAUSE_BUNDLE_HEAD)
+    assert "Sam asked for reassurance" in bundle.shown and "A quiet morning" in bundle.shown
+    assert len(bundles(alex)) == 1
+    assert not [m for m in alex.inbox if m.shown.startswith("📓")]
+
+
+async def test_a_pause_holds_shares_nudges_and_proposals_too(steady: Steady) -> None:
+    from tests.test_triggers import describe
+
+    alex, sam = await berlin_and_new_york(steady)
+    await sam.send("/ritual add checkin 04:10 daily")  # 10:10 in Berlin, mid-moment
+    await sam.expect("Added:")
+    await sam.send("/ritual add nudge 04:20 weekdays")
+    await sam.expect("Added:")
+    await take_a_moment(alex, "1 hour")
+    await sam.expect("Alex needs a moment to settle")
+    alex.mark_read()
+    since = len(alex.inbox)
+
+    offer = await describe(sam, "You went quiet", "alone", "closeness")
+    await sam.press("💬 Share with Alex", offer)
+    await sam.expect("Shared with Alex.")
+    await sam.send("/phrase Tell me we're okay.")
+    await sam.expect("Sent to")
+    await sam.send("/balance 3 2h")
+    await sam.expect("I've asked Alex to agree")
+    await steady.advance_to(T0 + timedelta(minutes=10))
+    prompt = await sam.expect(texts.CHECKIN_PROMPT)
+    await sam.press("4 🙂", prompt)
+    await steady.advance_to(T0 + timedelta(minutes=20))
+    nudge = await sam.expect("Thinking of Alex?")
+    await sam.press("You're on my mind.", nudge)
+    await steady.advance_to(T0 + timedelta(minutes=59))
+    assert alex.inbox[since:] == []
+
+    await steady.advance_to(T0 + timedelta(hours=1))
+    bundle = await alex.expect(texts.PAUSE_BUNDLE_HEAD)
+    for item in (
+        "Sam wanted to share something",
+        "Tell me we're okay.",
+        "Sam suggests a balance setting",
+        "Sam checked in: 4 🙂",
+        texts.nudge_from("Sam", "You're on my mind."),
+    ):
+        assert item in bundle.shown, bundle.shown
+    await steady.settle()
+    assert [m for m in alex.inbox[since:] if "Sam" in m.shown] == [bundle]

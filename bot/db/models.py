@@ -332,3 +332,7 @@ class Trigger(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     brought_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# The dispatcher wakes at the earliest end of a pause (bot/services/pause.py: NEXT_END).
+Index("ix_people_paused_until", Person.paused_until)

@@ -145,19 +145,19 @@ def markup(
     return None
 
 
-# What a partner sends that still reaches someone taking a moment: answers to their own request.
-REACHES_A_PAUSE = frozenset({"reassure_reply"})
+def _from_partner(row: Any) -> bool:
+    """Sent on the partner's behalf (outbox.tell_partner): replies, notes, notices, shares."""
+    return row.sender_id is not None and row.sender_id != row.recipient_id
 
 
 def _held_by_pause(row: Any, now: datetime) -> bool:
-    """During a pause, rituals and the partner's messages wait for its end (the agreed words
-    and anything the person asked for do not)."""
-    if row.paused_until is None or row.paused_until <= now:
+    """During a pause, the person's rituals wait for its end, and everything sent on their
+    partner's behalf waits until the pause has been settled at its end (bot/services/pause.py:
+    it then arrives as one bundle) — so nothing held slips out on its own in between. The agreed
+    words and the bot's own answers to the person are never held."""
+    if row.paused_until is None:
         return False
-    if row.ritual_id is not None:
-        return True
-    from_partner = row.sender_id is not None and row.sender_id != row.recipient_id
-    return from_partner and row.kind not in REACHES_A_PAUSE
+    return _from_partner(row) or (row.ritual_id is not None and row.paused_until > now)
 
 
 def _claimed(delivery_id: int, row: Any, silent: bool) -> Claimed:
@@ -300,8 +300,8 @@ class Sender:
         if row.expires_at is not None and now > row.expires_at:
             return Skip()
         if _held_by_pause(row, now):
-            until = row.paused_until
-            if row.ritual_id is None:  # a partner's message waits as long as the pause does
+            until = max(row.paused_until, now)
+            if _from_partner(row):  # a partner's message waits as long as the pause does
                 return Hold(until, until + outbox.RELAY_GRACE)
             return Hold(until) if row.expires_at is None or until <= row.expires_at else Skip()
         window = (row.quiet_start, row.quiet_end, row.timezone)

@@ -71,7 +71,8 @@ async def pause_pressed(update: Update, context: Context, pressed: Callback) -> 
         await edit_pressed(update, None)
         await send(update, result)
     elif isinstance(result, Started):
-        text = texts.pause_started(result.partner_name, result.until)
+        started = texts.pause_started if result.partner_told else texts.pause_started_partner_paused
+        text = started(result.partner_name, result.until)
         await edit_pressed(update, text, _breathe_button())
     elif isinstance(result, AlreadyPaused):
         await edit_pressed(update, texts.pause_already(result.until))

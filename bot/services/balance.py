@@ -1,10 +1,15 @@
 """Balance, if both partners agree to it: beyond a number of reassurance requests within a
 window, the words still come — after a gentle offer of one minute of breathing first, which one
-tap skips. Nothing here is ever shown as a count or a score."""
+tap skips. Nothing here is ever shown as a count or a score.
+
+The partner hears what actually happened: a request held for its minute is told to them when
+the words go (or when the person chooses to breathe first, or to have the words now), never
+"they received your words" while the words still wait."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, bindparam, func, select, update
@@ -12,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.db.engine import DUE_CHANGED
-from bot.db.models import Delivery, Person, ReassuranceRequest
+from bot.db.models import Agreement, Delivery, Person, Phrase, ReassuranceRequest
 from bot.services.availability import parse_length
 
 # Words held for a breathing minute arrive by themselves after it, whatever is tapped.
@@ -63,15 +68,43 @@ _MADE = (
 )
 
 
+_INSTANT = timedelta(microseconds=1)
+_AGREED_AT = select(Agreement.agreed_at).where(
+    Agreement.couple_id == bindparam("couple_id"),
+    Agreement.kind == "balance",
+    Agreement.status == "agreed",
+)
+
+
 async def beyond(session: AsyncSession, person: Person, now: datetime, value: str | None) -> bool:
     """Whether a request made now goes past the couple's agreed balance, `value` (None: none
-    agreed; the caller reads it with its other facts, see bot/services/reassurance.py)."""
+    agreed; the caller reads it with its other facts, see bot/services/reassurance.py). Only
+    requests made since both agreed count."""
     if value is None:
         return False
     count, minutes = _split(value)
     since = now - timedelta(minutes=minutes)
+    agreed_at = await session.scalar(_AGREED_AT, {"couple_id": person.couple_id})
+    if agreed_at is not None and agreed_at > since:
+        since = agreed_at - _INSTANT  # a request in the instant of agreeing counts
     made = await session.scalar(_MADE, {"requester_id": person.id, "since": since})
     return int(made or 0) >= count
+
+
+async def waiting_words(session: AsyncSession, person: Person, now: datetime) -> int | None:
+    """The person's words held for their minute, if any: a tap meanwhile brings no second set."""
+    return await session.scalar(
+        select(Delivery.id)
+        .where(
+            Delivery.recipient_id == person.id,
+            Delivery.couple_id == person.couple_id,
+            Delivery.kind == "reassure_words",
+            Delivery.status == "pending",
+            Delivery.due_at > now,
+        )
+        .order_by(Delivery.id)
+        .limit(1)
+    )
 
 
 def _held(person: Person, delivery_id: int) -> list[ColumnElement[bool]]:
@@ -104,18 +137,24 @@ async def hold(
         .where(*_held(person, delivery_id), Delivery.due_at < until)
         .values(due_at=until)
     )
+    await _tell_partner(session, person, delivery_id, now, texts.reassurance_asked_breathing)
     session.info[DUE_CHANGED] = True
     return True
 
 
-async def release(session: AsyncSession, person: Person, delivery_id: int, at: datetime) -> bool:
-    """Bring held words forward to `at` ("just the words", or the end of the breathing).
-    False if the button is not this person's or the words have already gone."""
+async def release(
+    session: AsyncSession, person: Person, delivery_id: int, at: datetime, chosen: bool = True
+) -> bool:
+    """Bring held words forward to `at` ("just the words", or — not `chosen` — the end of the
+    breathing). False if the button is not this person's or the words have already gone."""
     result = await session.execute(
         update(Delivery).where(*_held(person, delivery_id), Delivery.due_at > at).values(due_at=at)
     )
+    released = bool(getattr(result, "rowcount", 0))
+    if released and chosen:
+        await _tell_partner(session, person, delivery_id, at, texts.reassurance_asked_words_now)
     session.info[DUE_CHANGED] = True
-    return bool(getattr(result, "rowcount", 0))
+    return released
 
 
 async def release_for(
@@ -123,4 +162,34 @@ async def release_for(
 ) -> bool:
     """The end of a breathing run: the words it held come at `at`, if they are still waiting."""
     person = await session.get(Person, person_id)
-    return person is not None and await release(session, person, delivery_id, at)
+    return person is not None and await release(session, person, delivery_id, at, chosen=False)
+
+
+async def _tell_partner(
+    session: AsyncSession,
+    person: Person,
+    delivery_id: int,
+    at: datetime,
+    text: Callable[[str, str], str],
+) -> None:
+    """The person chose: their partner's notice of the request, which waited with the words,
+    goes now and says what happened. (While the partner takes a moment it waits on, and says
+    what it said: by the time they read it, the words have long arrived.)"""
+    key = await session.scalar(select(Delivery.dedupe_key).where(Delivery.id == delivery_id))
+    asked = await session.get(ReassuranceRequest, int(key.split(":")[1])) if key else None
+    if asked is None or asked.phrase_id is None:
+        return
+    notice = await session.scalar(
+        select(Delivery).where(
+            Delivery.dedupe_key == f"asked:{asked.id}", Delivery.status == "pending"
+        )
+    )
+    partner = await session.get(Person, asked.partner_id)
+    phrase = await session.get(Phrase, asked.phrase_id)
+    if notice is None or partner is None or phrase is None:
+        return
+    if partner.paused_until is not None:  # read when their moment ends: said in the past
+        text = texts.reassurance_asked_after_breathing
+    else:
+        notice.due_at = at
+    notice.payload = {**(notice.payload or {}), "text": text(person.first_name, phrase.text)}

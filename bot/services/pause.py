@@ -3,18 +3,22 @@
 A pause is a row and a mirror on the person (`paused_until`), which the delivery path checks on
 every send: while it lasts, the person's rituals and whatever their partner sends them wait for
 its end (docs/delivery.md). Its return — "coming back together" for both — is two outbox rows
-due at the end, so it survives restarts like every other message."""
+due at the end, so it survives restarts like every other message. When it ends (/resume, or its
+time: jobs/dispatcher.py runs `end_due`), what the partner sent meanwhile arrives as one
+message, and notices about the pause that never reached the partner are dropped."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, texts
+from bot.db.base import table_of
 from bot.db.models import Delivery, Pause, Person
 from bot.services import agreements, outbox
 from bot.services.common import Refusal, clean_text
@@ -34,6 +38,8 @@ EXTENSIONS = (timedelta(minutes=20), timedelta(hours=1))
 # The extend buttons on the return prompt work for this long after the return.
 EXTEND_WITHIN = timedelta(hours=2)
 RETURN_KEY = "pause-return"
+NOTICE_KEYS = ("pause", "pause-extended")  # the partner's "needs a moment", "a little longer"
+BUNDLED = "bundled"  # a held row whose words went out in a pause's bundle
 
 
 def length_buttons() -> list[list[tuple[str, str]]]:
@@ -96,6 +102,9 @@ def _end(person: Person, choice: int, now: datetime) -> datetime:
 class Started:
     partner_name: str
     until: str  # on the pausing person's clock
+    # The partner hears of it now — unless they are taking a moment themselves: then only if
+    # this one outlasts theirs.
+    partner_told: bool = True
 
 
 @dataclass(frozen=True)
@@ -135,7 +144,8 @@ async def start(
         now=now,
     )
     await _plan_return(session, pause, person, partner, now)
-    return Started(partner.first_name, wall_time(ends, person.timezone))
+    told = active_until(partner, now) is None
+    return Started(partner.first_name, wall_time(ends, person.timezone), told)
 
 
 async def _plan_return(
@@ -206,9 +216,11 @@ async def resume(session: AsyncSession, person: Person, now: datetime) -> bool |
     await _drop_returns(session, pause)
     pause.ends_at = now
     pause.ended_early_at = now
-    person.paused_until = None
-    # What the pause held was moved to its end (Sender._hold); bring exactly that forward —
-    # not rows waiting for reasons of their own (words held for breathing, a reconnect).
+    await _plan_return(session, pause, person, partner, now)
+    await _finish(session, person, partner, pause, old_end, now)
+    # The rituals the pause held were moved to its end (Sender._verdict); bring exactly those
+    # forward — not rows waiting for reasons of their own (words held for breathing, a
+    # reconnect).
     await session.execute(
         update(Delivery)
         .where(
@@ -220,8 +232,128 @@ async def resume(session: AsyncSession, person: Person, now: datetime) -> bool |
         )
         .values(due_at=now)
     )
-    await _plan_return(session, pause, person, partner, now)
     return True
+
+
+# Whose pause is over and not yet settled: the dispatcher wakes for the earliest.
+NEXT_END = select(func.min(Person.paused_until)).scalar_subquery()
+
+
+async def end_due(session: AsyncSession, now: datetime, limit: int) -> int:
+    """Pauses whose time is up (jobs/dispatcher.py runs this at that instant): each one's held
+    messages become one bundle, in the transaction that ends it. Returns how many ended."""
+    people = (
+        await session.scalars(
+            select(Person)
+            .where(Person.paused_until <= now)
+            .order_by(Person.paused_until)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    for person in people:
+        ended = person.paused_until
+        assert ended is not None
+        partner = await partner_of(session, person)
+        pause = await session.scalar(
+            select(Pause).where(Pause.person_id == person.id).order_by(Pause.id.desc()).limit(1)
+        )
+        if partner is not None and pause is not None:
+            await _finish(session, person, partner, pause, ended, now)
+        person.paused_until = None
+    return len(people)
+
+
+async def _finish(
+    session: AsyncSession,
+    person: Person,
+    partner: Person,
+    pause: Pause,
+    ended: datetime,
+    now: datetime,
+) -> None:
+    """A pause is over: it is no longer news for the partner if they never heard of it, and
+    what it held from the partner goes as one message."""
+    person.paused_until = None
+    await _forget_untold(session, pause)
+    await _bundle(session, person, partner, ended, now)
+
+
+async def _forget_untold(session: AsyncSession, pause: Pause) -> None:
+    """The partner's notices of this pause that have not gone (they were taking a moment too,
+    or Steady was down) are never sent now — and then neither is "coming back"."""
+    notices = [f"{prefix}:{pause.id}" for prefix in NOTICE_KEYS]
+    told = await session.scalar(select(Delivery.status).where(Delivery.dedupe_key == notices[0]))
+    untold = [Delivery.dedupe_key.in_(notices)]
+    if told not in ("sending", "sent", "uncertain", BUNDLED):
+        untold.append(Delivery.dedupe_key.like(f"{RETURN_KEY}:{pause.id}:%:partner"))
+    await session.execute(
+        update(Delivery)
+        .where(or_(*untold), Delivery.status == "pending")
+        .values(status="skipped", payload=None)
+    )
+
+
+_DELIVERIES = table_of(Delivery)
+
+
+async def _bundle(
+    session: AsyncSession, person: Person, partner: Person, ended: datetime, now: datetime
+) -> None:
+    """Everything the partner sent that waited for this pause becomes one message, "While you
+    took a moment: …", newest last; the held rows are marked `bundled` and lose their words in
+    the same transaction, so none goes out on its own. Taking the rows is one UPDATE of pending
+    rows: two processes ending the same pause cannot both take them, and the key makes the
+    bundle once."""
+    table = _DELIVERIES
+    taken = (
+        await session.execute(
+            update(table)
+            .where(
+                table.c.recipient_id == person.id,
+                table.c.sender_id == partner.id,
+                table.c.couple_id == person.couple_id,
+                table.c.status == "pending",
+                # Held rows were moved to the pause's end; others came while it lasted.
+                or_(table.c.due_at <= now, table.c.due_at == ended),
+            )
+            .values(status=BUNDLED, claimed_by=None, claimed_until=None)
+            .returning(table.c.id, table.c.payload, table.c.kind, table.c.created_at)
+        )
+    ).all()
+    if not taken:
+        return
+    await session.execute(
+        update(Delivery).where(Delivery.id.in_([row.id for row in taken])).values(payload=None)
+    )
+    items: list[str] = []
+    buttons: Any = None
+    for row in sorted(taken, key=lambda r: (r.created_at, r.id)):
+        payload = row.payload or {}
+        text = payload.get("text")
+        if not text:
+            continue
+        if row.kind == "pause_bundle":  # a bundle held by a newer pause: its items, flat
+            text = text.removeprefix(texts.PAUSE_BUNDLE_HEAD).strip()
+        items.append(text + (texts.PAUSE_BUNDLE_PHOTO if payload.get("photo") else ""))
+        # The buttons under the newest message that had any come under the bundle: they
+        # answer what is right above them.
+        buttons = payload.get("buttons") or buttons
+    if not items:
+        return
+    stamp = f"{ended:%Y%m%dT%H%M%S}"
+    parts = texts.pause_bundle(items)
+    for index, text in enumerate(parts):
+        await outbox.tell_partner(
+            session,
+            partner,
+            person,
+            key=f"pause-bundle:{person.id}:{stamp}:{index}",
+            kind="pause_bundle",
+            text=text,
+            buttons=buttons if index == len(parts) - 1 else None,
+            now=now,
+        )
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,12 @@ async def request(
     agreed = [row[1] for row in rows if row[1] is not None]
     phrase = choose(agreed, last_id, rng) if agreed else None
     breathe_first = await balance.beyond(session, person, now, agreed_balance)
+    if breathe_first:
+        # One set of words per breathing minute, however many taps come meanwhile: the offer
+        # again, for the words already waiting (no second request, no second notice).
+        waiting = await balance.waiting_words(session, person, now)
+        if waiting is not None:
+            return Asked(partner.first_name, phrase.text if phrase else None, 0, waiting, True)
     asked_id = await session.scalar(
         _ASK,
         {
@@ -139,12 +145,20 @@ async def request(
         priority=outbox.Priority.WORDS,
     )
     assert words_id is not None  # its key names the request just made, so it is new
-    notice = (
-        texts.reassurance_asked_with_words(person.first_name, phrase.text)
-        if phrase
-        else texts.reassurance_asked_no_words(person.first_name)
-    )
-    if pause.active_until(partner, now) is not None:  # they read it when their moment ends
+    partner_paused = pause.active_until(partner, now) is not None
+    notice_due = now
+    if phrase is None:
+        notice = texts.reassurance_asked_no_words(person.first_name)
+    elif not breathe_first:
+        notice = texts.reassurance_asked_with_words(person.first_name, phrase.text)
+    elif partner_paused:  # read when their moment ends, long after the words arrived
+        notice = texts.reassurance_asked_after_breathing(person.first_name, phrase.text)
+    else:
+        # The words wait their minute, and so does the partner's notice: it goes with them (or
+        # when the person chooses, bot/services/balance.py) and says what happened then.
+        notice = texts.reassurance_asked_breathing_offered(person.first_name, phrase.text)
+        notice_due = now + balance.BREATHE_FIRST_WAIT
+    if partner_paused:  # they read it when their moment ends
         notice = texts.asked_during_pause(notice)
     await outbox.tell_partner(
         session,
@@ -156,6 +170,7 @@ async def request(
         # The words always come; past the relay limit the partner's notices come without sound.
         silent=await limits.relay_blocked(session, person, now, relayed) is not None,
         buttons=reply_buttons(asked_id),
+        due_at=notice_due,
         now=now,
     )
     return Asked(

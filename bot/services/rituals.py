@@ -527,6 +527,8 @@ async def _record(
         text=None if skipped else text,
         buttons_for=None if skipped else buttons_for,
         couple_id=ritual.couple_id,
+        # A note written ahead is the person's words to their partner: a pause holds it.
+        sender_id=person.id if target.id != person.id else None,
         due_at=due,
         grace=grace,
         ritual_id=ritual.id,
