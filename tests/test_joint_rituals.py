@@ -35,6 +35,7 @@ async def rows(steady: Steady, kind: str) -> dict[str, list[tuple[datetime, str,
             .order_by(Delivery.occurrence_at, Delivery.id)
         )
         for name, occurrence, status, sent_at in found:
+            assert occurrence is not None  # every ritual occurrence has one
             out.setdefault(name, []).append((occurrence, status, sent_at))
     return out
 
