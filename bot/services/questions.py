@@ -24,7 +24,7 @@ ANSWER_MAX_CHARS = 1000
 Deliver = Callable[..., Awaitable[int | None]]
 
 
-def _pick(couple_id: int, asked: list[int]) -> int:
+def pick_next(couple_id: int, asked: list[int]) -> int:
     """The next question: none repeats until all were asked. Each couple goes through the set in
     its own order (shuffled by couple and round of the set); `asked` is every number asked so
     far, oldest first."""
@@ -55,7 +55,7 @@ async def _round_at(session: AsyncSession, ritual: Ritual, occurrence: datetime)
     made = QuestionRound(
         couple_id=ritual.couple_id,
         ritual_id=ritual.id,
-        number=_pick(ritual.couple_id, asked),
+        number=pick_next(ritual.couple_id, asked),
         asked_at=occurrence,
     )
     session.add(made)
