@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot import texts
-from bot.db.models import Delivery, Person
+from bot.db.models import Couple, Delivery, Person, RitualSlot
+from bot.services.schedule import next_occurrence
 from tests.faketelegram import FakeUser
 from tests.harness import Steady
 from tests.stories import pair
@@ -178,3 +179,28 @@ async def test_dates_announced_the_morning_of_and_planned_by_one_before_the_othe
     await bob.send("/ritual remind eve")
     await bob.expect(texts.date_ahead_set("eve"))
     await alice.expect("Bob chose to have your dates announced the day before.")
+
+
+async def test_a_couple_from_before_the_shared_clock_gets_one_after_the_next_start(
+    steady: Steady,
+) -> None:
+    alice, bob = await alice_and_bob(steady)
+    await alice.send("/ritual add talk 18:00 sun")
+    await alice.expect("Added:")
+    async with steady.rt.db.transaction() as session:  # as each partner's own clock had it
+        await session.execute(update(Couple).values(timezone=None))
+        for slot, zone in (
+            await session.execute(
+                select(RitualSlot, Person.timezone).join(Person, Person.id == RitualSlot.person_id)
+            )
+        ).all():
+            slot.zone = zone
+            slot.next_due_at = next_occurrence(18 * 60, 1 << 6, zone, steady.clock.now())
+    await steady.restart()
+    await steady.settle()  # the start-up's upkeep runs in the background
+    for user in (alice, bob):
+        await user.expect("Your shared rituals now follow Berlin time (Alice's clock)")
+    await steady.walk(timedelta(days=7))
+    sunday = utc(2026, 3, 8, 17)
+    talks = await rows(steady, "talk")
+    assert talks["Alice"] == talks["Bob"] == [(sunday, "sent", sunday)]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, texts
@@ -354,6 +354,57 @@ async def reschedule_person(session: AsyncSession, person: Person, now: datetime
         if couple is not None and couple.timezone is None:
             await _adopt_clock(session, couple, person, now)
             await _reschedule_joint(session, couple.id, now)
+
+
+async def align_joint_clocks(session: AsyncSession, now: datetime, limit: int) -> int:
+    """Couples from before the couple's clock (migration 0007), up to `limit`: joint rituals
+    without a clock take the zone of whoever added the first (both told, as when adding one),
+    and joint slots still on a partner's own zone move to the couple's clock. How many there
+    were; a no-op once done."""
+    first_zone = (
+        select(Person.timezone)
+        .where(Person.couple_id == Ritual.couple_id, Person.timezone.is_not(None))
+        .order_by(Person.id)
+        .limit(1)
+        .correlate(Ritual)
+        .scalar_subquery()
+    )
+    clock = func.coalesce(Couple.timezone, first_zone)
+    off = await session.scalars(
+        select(Ritual.couple_id)
+        .distinct()
+        .join(RitualSlot, RitualSlot.ritual_id == Ritual.id)
+        .join(Couple, Couple.id == Ritual.couple_id)
+        .where(
+            Ritual.kind.in_(JOINT),
+            or_(
+                RitualSlot.zone != clock,
+                and_(RitualSlot.zone.is_(None), clock.is_not(None)),
+                and_(Couple.timezone.is_(None), Ritual.kind != DIGEST, first_zone.is_not(None)),
+            ),
+        )
+        .order_by(Ritual.couple_id)
+        .limit(limit)
+    )
+    couple_ids = list(off)
+    for couple_id in couple_ids:
+        couple = await session.get(Couple, couple_id)
+        first = await session.scalar(
+            select(Ritual)
+            .where(Ritual.couple_id == couple_id, Ritual.kind.in_(JOINT), Ritual.kind != DIGEST)
+            .order_by(Ritual.id)
+            .limit(1)
+        )
+        if couple is not None and couple.timezone is None and first is not None:
+            creator = await session.get(Person, first.created_by_id)
+            partner = await partner_of(session, creator) if creator is not None else None
+            chooser = next(
+                (p for p in (creator, partner) if p is not None and p.timezone is not None), None
+            )
+            if chooser is not None and chooser.couple_id == couple_id:
+                await _adopt_clock(session, couple, chooser, now)
+        await _reschedule_joint(session, couple_id, now)
+    return len(couple_ids)
 
 
 # The earliest instant a ritual slot is due (a scalar subquery, for the dispatcher's look).
