@@ -195,7 +195,7 @@ async def test_a_couple_from_before_the_shared_clock_gets_one_after_the_next_sta
             )
         ).all():
             slot.zone = zone
-            slot.next_due_at = next_occurrence(18 * 60, 1 << 6, zone, steady.clock.now())
+            slot.next_due_at = next_occurrence(18 * 60, 1 << 6, zone or "UTC", steady.clock.now())
     await steady.restart()
     await steady.settle()  # the start-up's upkeep runs in the background
     for user in (alice, bob):
