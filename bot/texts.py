@@ -56,7 +56,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("phrases", "See and manage your agreed words"),
     ("reassure", "Get your partner's words now (same as the Reassure me button)"),
     ("rituals", "Your rituals: add, pause, resume, delete"),
-    ("ritual", "Manage rituals by typing: add, list, pause, resume, delete"),
+    ("ritual", "Manage rituals by typing: add, list, pause, resume, delete, zone, remind"),
     ("timezone", "Set your time zone, so rituals come at your local time"),
     ("quiet", "Set quiet hours (e.g. 22:30-07:00), or /quiet off"),
     ("status", "Both your local times, quiet hours and rituals"),
