@@ -651,7 +651,7 @@ RITUAL_LIMIT = (
 RITUALS_NONE = "No rituals yet. Add one with /ritual add checkin 12:30 daily, or tap below."
 RITUAL_ADD_BUTTON = "➕ Add a ritual"
 RITUAL_PICK_KIND = "Which ritual?"
-RITUAL_PICK_TIME = "At what time (your local time; shared ones on your shared clock)?"
+RITUAL_PICK_TIME = "At what time (your local time)?"
 RITUAL_PICK_DAYS = "On which days?"
 DECLINE_RITUAL_BUTTON = "✖ Decline"
 KEEP_RITUAL_BUTTON = "👍 Keep it"
@@ -1628,6 +1628,10 @@ def partner_moved_clock(name: str, city: str, labels: list[str]) -> str:
 
 
 CLOCK_SAME = "Your shared rituals already follow that clock."
+RITUAL_PICK_SHARED_TIME = (
+    "At what time? It's one moment for you both, on your shared clock (yours, if you haven't "
+    "chosen one yet)."
+)
 
 
 def clock_unknown(suggestions: list[str]) -> str:

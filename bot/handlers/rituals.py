@@ -209,8 +209,11 @@ async def add_pressed(update: Update, context: Context, pressed: Callback) -> No
         return
     if pressed.action == "t":
         await answer(update)
+        joint = rituals.KINDS[refs[0]] in rituals.JOINT
         await edit_pressed(
-            update, texts.RITUAL_PICK_TIME, keyboards.inline(rituals.time_buttons(refs[0]))
+            update,
+            texts.RITUAL_PICK_SHARED_TIME if joint else texts.RITUAL_PICK_TIME,
+            keyboards.inline(rituals.time_buttons(refs[0])),
         )
         return
     if pressed.action == "d":

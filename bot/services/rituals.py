@@ -266,7 +266,11 @@ async def overview(session: AsyncSession, person: Person, now: datetime) -> Over
     partner = await partner_of(session, person)
     if partner is None or person.couple_id is None:
         return Refusal.NOT_PAIRED
-    return Overview(await _views(session, person, now), _waiting(person, partner))
+    waiting = _waiting(person, partner)
+    kinds = {r.kind for r in await _couple_rituals(session, person.couple_id)}
+    if kinds <= JOINT and await couple_clock(session, person.couple_id) is not None:
+        waiting = Waiting(False, None)  # joint rituals need only the couple's clock
+    return Overview(await _views(session, person, now), waiting)
 
 
 # --- scheduling ---------------------------------------------------------------------------
@@ -277,7 +281,9 @@ def _when(ritual: Ritual, couple: Couple | None) -> tuple[int, int]:
     it — the day before at its time, or at 09:00 on the day (the couple's choice)."""
     if ritual.kind != "date":
         return ritual.minutes, ritual.days
-    if couple is not None and couple.date_ahead == "morning" and ritual.minutes > DATE_MORNING:
+    # A date before 10:00 leaves no morning to plan in: it is announced the day before.
+    morning = ritual.minutes >= DATE_MORNING + 60
+    if couple is not None and couple.date_ahead == "morning" and morning:
         return DATE_MORNING, ritual.days
     return ritual.minutes, rotate(ritual.days, -1)
 
