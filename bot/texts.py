@@ -56,7 +56,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("phrases", "See and manage your agreed words"),
     ("reassure", "Get your partner's words now (same as the Reassure me button)"),
     ("rituals", "Your rituals: add, pause, resume, delete"),
-    ("ritual", "Manage rituals by typing: add, list, pause, resume, delete"),
+    ("ritual", "Manage rituals by typing: add, list, pause, resume, delete, zone, remind"),
     ("timezone", "Set your time zone, so rituals come at your local time"),
     ("quiet", "Set quiet hours (e.g. 22:30-07:00), or /quiet off"),
     ("status", "Both your local times, quiet hours and rituals"),
@@ -562,12 +562,13 @@ def status_line(
 
 # --- rituals ------------------------------------------------------------------------------
 
-RITUAL_KINDS = ("checkin", "nudge", "date", "talk")
+RITUAL_KINDS = ("checkin", "nudge", "date", "talk", "question")
 RITUAL_NAMES = {
     "checkin": "Check-in",
     "nudge": "Thinking-of-you nudge",
     "date": "Date",
     "talk": "Weekly talk",
+    "question": "A question for two",
 }
 # A ritual's days are a bit mask, bit 0 = Monday (bot/services/schedule.py); these sets have a
 # name of their own.
@@ -592,11 +593,14 @@ RITUAL_USAGE = (
     "/ritual add checkin 12:30 daily\n"
     "/ritual add nudge 15:00 weekdays\n"
     "/ritual add talk 18:00 sun\n"
-    "Kinds: checkin, nudge, date, talk. Days: daily, weekdays, weekends, or days like mon,wed,fri. "
-    "Also: /ritual list, /ritual pause 2, /ritual resume 2, /ritual delete 2."
+    "/ritual add question 20:00 daily\n"
+    "Kinds: checkin, nudge, date, talk, question. Days: daily, weekdays, weekends, or days like "
+    "mon,wed,fri. Also: /ritual list, /ritual pause 2, /ritual resume 2, /ritual delete 2, "
+    "/ritual zone Europe/Berlin (your shared clock), /ritual remind eve|morning (dates)."
 )
 RITUAL_BAD_KIND = (
-    "Rituals are checkin, nudge, date or talk. For example: /ritual add checkin 12:30 daily."
+    "Rituals are checkin, nudge, date, talk or question. For example: "
+    "/ritual add checkin 12:30 daily."
 )
 RITUAL_BAD_TIME = "Times are 24-hour HH:MM, for example /ritual add checkin 12:30 daily."
 RITUAL_BAD_DAYS = (
@@ -611,6 +615,9 @@ TYPED_RITUAL_ACTIONS = {
     "pause": "pause",
     "resume": "resume",
     "delete": "delete",
+    "zone": "zone",
+    "clock": "zone",
+    "remind": "remind",
 }
 TYPED_RITUAL_KINDS = {
     "checkin": "checkin",
@@ -619,6 +626,7 @@ TYPED_RITUAL_KINDS = {
     "nudge": "nudge",
     "date": "date",
     "talk": "talk",
+    "question": "question",
 }
 TYPED_DAY_SETS = {
     "daily": 0b1111111,
@@ -730,7 +738,7 @@ def partner_changed_ritual(name: str, change: str, label: str) -> str:
 
 STARTER_INTRO = (
     "A few rituals many couples start with. Add any with one tap, or pick another time. "
-    "Each comes at your own local time."
+    "A check-in comes at each one's own local time; a talk at one moment for you both."
 )
 STARTER_OTHER_TIME = "🕐 Other time"
 STARTER_BACK = "‹ Back"
@@ -840,8 +848,9 @@ CHECKIN_ALREADY = "You've already answered this check-in."
 PLANNED_BUTTON = "Planned ✓"
 
 
-def date_reminder(weekday: str, time: str) -> str:
-    return f"{weekday} {time} is yours — plan something?"
+def date_reminder(when: str) -> str:
+    """`when` as texts.moment says it: "Friday 19:00 Berlin (13:00 your time)"."""
+    return f"{when} is yours — plan something?"
 
 
 def date_planned(name: str) -> str:
@@ -1597,3 +1606,225 @@ def reassurance_asked_after_breathing(requester: str, words: str) -> str:
         f"{requester} asked for reassurance and had a minute to breathe first, then your words: "
         f"{quoted(words)}\nYou can follow up with one tap."
     )
+# Joint rituals and the question ---------------------------------------------------------------
+# A joint ritual (date, talk, question, the digest and review) happens at one instant for both,
+# on the couple's clock; every time shown says whose clock it is and what it is for the reader.
+
+
+def zone_city(zone: str) -> str:
+    """ "Europe/Berlin" → "Berlin", "America/New_York" → "New York": how a clock is named."""
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def your_time(time: str, shift: int, days: int, every_day: bool) -> str:
+    """The reader's side of a shared time: "12:00", "Saturdays 01:00", "04:00 the next day"."""
+    if shift == 0:
+        return time
+    if every_day:
+        return f"{time} the {'next day' if shift > 0 else 'day before'}"
+    return f"{days_words(days)} {time}"
+
+
+def joint_label(
+    kind: str, time: str, days: int, city: str, mine: str | None, paused: bool = False
+) -> str:
+    """ "Weekly talk · Sundays 18:00 Berlin (12:00 your time)"; "… Berlin time" when the clocks
+    agree."""
+    yours = f" ({mine} your time)" if mine is not None else " time"
+    text = f"{RITUAL_NAMES[kind]} · {days_words(days)} {time} {city}{yours}"
+    return text + (" (paused)" if paused else "")
+
+
+# After a check-in's label: whose clock it follows.
+OWN_CLOCKS = " · each at your own local time"
+
+
+def giver_clock(giver: str | None, mine: str | None) -> str:
+    """After a nudge's label: " · your clock", or " · Sam's clock (09:00 your time)"."""
+    if giver is None:
+        return " · your clock"
+    return f" · {giver}'s clock" + (f" ({mine} your time)" if mine is not None else "")
+
+
+def moment(weekday: str, time: str, city: str, mine: str | None, my_weekday: str | None) -> str:
+    """ "Friday 19:00 Berlin (13:00 your time)" — one instant on the couple's clock and yours."""
+    if mine is None:
+        return f"{weekday} {time} {city} time"
+    return f"{weekday} {time} {city} ({f'{my_weekday} ' if my_weekday else ''}{mine} your time)"
+
+
+def clock_chosen(city: str) -> str:
+    return (
+        f"Shared rituals happen at one moment for you both, on {city} time. Either of you can "
+        "change that with /ritual zone <Area/City>."
+    )
+
+
+def clock_adopted(city: str, name: str) -> str:
+    return (
+        f"Your shared rituals now follow {city} time ({name}'s clock), one moment for you both. "
+        "Either of you can change it with /ritual zone <Area/City>."
+    )
+
+
+def _joint_lines(labels: list[str]) -> str:
+    return "".join(f"\n• {label}" for label in labels)
+
+
+def clock_view(city: str | None, labels: list[str]) -> str:
+    if city is None:
+        return (
+            "Shared rituals (date, talk, question) happen at one moment for you both, on a clock "
+            "you choose. Set it with /ritual zone <Area/City>, e.g. /ritual zone Europe/Berlin."
+        )
+    return (
+        f"Your shared rituals follow {city} time, one moment for you both.{_joint_lines(labels)}\n"
+        "Change it with /ritual zone <Area/City>."
+    )
+
+
+def clock_set(city: str, labels: list[str]) -> str:
+    return f"Your shared rituals now follow {city} time.{_joint_lines(labels)}"
+
+
+def partner_moved_clock(name: str, city: str, labels: list[str]) -> str:
+    return f"{name} moved your shared rituals to {city} time.{_joint_lines(labels)}"
+
+
+CLOCK_SAME = "Your shared rituals already follow that clock."
+RITUAL_PICK_SHARED_TIME = (
+    "At what time? It's one moment for you both, on your shared clock (yours, if you haven't "
+    "chosen one yet)."
+)
+
+
+def clock_unknown(suggestions: list[str]) -> str:
+    text = "I don't know that time zone. Send /ritual zone <Area/City>, e.g. /ritual zone Europe/Berlin."
+    if suggestions:
+        text += " Did you mean: " + ", ".join(suggestions) + "?"
+    return text
+
+
+# When a date is announced: the day before at its time, or the morning of.
+DATE_AHEAD_WORDS = {"eve": "the day before", "morning": "on the morning of the day"}
+TYPED_DATE_AHEAD = {
+    "eve": "eve",
+    "day-before": "eve",
+    "daybefore": "eve",
+    "before": "eve",
+    "morning": "morning",
+}
+DATE_AHEAD_USAGE = (
+    "Send /ritual remind eve (a date is announced the day before, at its time) or "
+    "/ritual remind morning (at 09:00 on the day)."
+)
+DATE_AHEAD_SAME = "That's already how your dates are announced."
+
+
+def date_ahead_set(ahead: str) -> str:
+    return f"Your dates are now announced {DATE_AHEAD_WORDS[ahead]}, to you both."
+
+
+def partner_set_date_ahead(name: str, ahead: str) -> str:
+    return f"{name} chose to have your dates announced {DATE_AHEAD_WORDS[ahead]}."
+
+
+DATE_ALREADY_PLANNED = "Already planned ✓"
+
+
+def review_changed_by(name: str) -> str:
+    return f"{name} would like to change something in your rituals. /rituals shows them."
+
+
+# The question for two
+QUESTION_ANSWER_BUTTON = "✍️ Answer"
+
+
+def question_prompt(question: str) -> str:
+    return (
+        f"A question for you both:\n\n“{question}”\n\n"
+        "Your answer stays between you and Steady until you've both answered; then you both see both."
+    )
+
+
+def question_answer_prompt(question: str) -> str:
+    return f"“{question}”\nThe next text you send is your answer."
+
+
+QUESTION_KEPT = "Kept. When you've both answered, you'll both see both answers."
+QUESTION_ALREADY = "You've answered this one. Both answers come once you've both answered."
+QUESTION_PASSED = "That question has passed. A new one comes at the next time."
+
+
+def question_revealed(question: str, mine: str, name: str, theirs: str) -> str:
+    return f"You both answered “{question}”\n\nYou: {mine}\n\n{name}: {theirs}"
+
+
+# At least 60, asked in a different order for each couple, none twice until all were asked.
+QUESTIONS: tuple[str, ...] = (
+    "What's one small thing I do that makes you feel loved?",
+    "When did you first feel you could really trust me?",
+    "What's a memory of us you return to when you need comfort?",
+    "What helps you feel close to me when we're apart?",
+    "What's something you'd love us to do together this year?",
+    "Which words from me mean the most to you?",
+    "What did you notice about me the first time we met?",
+    "When do you feel most at home with me?",
+    "What's one thing you'd like me to understand better about you?",
+    "Which day with me would you like to live again?",
+    "What's a hope you have for us that you haven't said out loud?",
+    "How do you most like to be comforted after a hard day?",
+    "What's something I did recently that you appreciated?",
+    "What's a place you'd love us to see together?",
+    "What do you think we're good at, as a couple?",
+    "When did you last feel proud of us?",
+    "What's a song that makes you think of me?",
+    "What's a small ritual of ours you'd miss if it stopped?",
+    "What makes you feel seen by me?",
+    "What's a meal that reminds you of a good moment of ours?",
+    "What's one way I could show you love that would surprise you?",
+    "What did you learn from our first disagreement?",
+    "What's a quality of mine you'd like to have too?",
+    "What do you want our ordinary Sundays to feel like?",
+    "What's something that made you laugh with me lately?",
+    "Which touch or gesture from me calms you most?",
+    "What's a dream of yours I could help with?",
+    "When have you felt most supported by me?",
+    "What's a tradition you'd like us to start?",
+    "What's a moment when you felt I really listened?",
+    "What does a perfect lazy day with me look like?",
+    "What's something about your childhood you'd like me to know?",
+    "What helps you most when you feel unsure of us?",
+    "What's a photo of us you love, and why?",
+    "Which of your needs do you find hardest to ask for?",
+    "What would you like us to do more of?",
+    "What's a kindness from me you still think about?",
+    "What do you imagine us doing in ten years?",
+    "How do you know, without words, that I care?",
+    "What's a trip or outing of ours you'd repeat tomorrow?",
+    "What's something new you'd like to learn together?",
+    "What makes our home feel like ours?",
+    "What's a fear that feels lighter when we talk about it?",
+    "Which of my habits secretly makes you smile?",
+    "What did you think the first time you heard my voice?",
+    "What's one thing you'd like to thank me for today?",
+    "When do you feel most playful with me?",
+    "What's a book, film or show you'd love us to share?",
+    "How would you like us to celebrate the next good news?",
+    "What's one thing that helps you reconnect after we argue?",
+    "What's a moment you felt we were a team?",
+    "What do you hope I never stop doing?",
+    "What are you looking forward to with me this month?",
+    "What's a word that describes us right now?",
+    "What's a little surprise you'd love to get from me?",
+    "When did you last feel completely relaxed with me?",
+    "What's one thing you'd like to hear from me more often?",
+    "What's a challenge we got through that you're glad about?",
+    "How do you like to be greeted when we see each other again?",
+    "What's a memory of us that still makes you blush?",
+    "What does feeling safe with me mean to you?",
+    "What's a way you'd like us to spend time apart and still feel close?",
+    "What's something about me you'd brag about to a friend?",
+    "Which season feels most like us, and why?",
+    "What's the kindest thing I've said to you?",
+)

@@ -1,5 +1,6 @@
 """Data every couple should have, for couples paired before it existed (the hidden weekly digest
-ritual): added in the background after start, in small batches, and a no-op once done."""
+ritual; joint rituals on the couple's clock): added in the background after start, in small
+batches, and a no-op once done."""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ async def upkeep(db: Database, now: datetime) -> None:
         async with db.transaction() as session:
             added = await rituals.add_missing_digests(session, now, BATCH)
         if added < BATCH:
+            break
+    while True:
+        async with db.transaction() as session:
+            aligned = await rituals.align_joint_clocks(session, now, BATCH)
+        if aligned < BATCH:
             return
 
 

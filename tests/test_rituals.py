@@ -237,28 +237,43 @@ async def test_a_note_written_ahead_arrives_at_the_next_nudge_time(steady: Stead
     await alex.expect("Thinking of Sam?")  # no letters left: the prompt again
 
 
-async def test_a_date_reminder_comes_to_both_and_planned_is_shared(steady: Steady) -> None:
+async def test_a_date_is_announced_to_both_the_day_before_and_planned_by_one_ends_it(
+    steady: Steady,
+) -> None:
     alex, sam = await couple_in(steady, "Europe/Berlin", "Europe/Berlin")
     await add(alex, "date 19:00 fri")
-    await steady.advance_to(utc(2026, 3, 6, 18, 0))  # Friday 19:00 in Berlin
-    reminder = await alex.expect("Friday 19:00 is yours — plan something?")
-    await sam.expect("Friday 19:00 is yours — plan something?")
+    # At 19:00 on Friday it is too late to plan: the reminder comes Thursday at 19:00.
+    await steady.advance_to(utc(2026, 3, 5, 17, 59))
+    assert received(alex, "plan something?") == []
+    await steady.advance_to(utc(2026, 3, 5, 18, 0))
+    reminder = await alex.expect("Friday 19:00 Berlin time is yours — plan something?")
+    sams = await sam.expect("Friday 19:00 Berlin time is yours — plan something?")
     await alex.press(texts.PLANNED_BUTTON, reminder)
     await sam.expect("Alex marked your date as planned ✓")
     await steady.settle()
     assert reminder.shown.endswith(texts.DATE_PLANNED_SELF)
     assert reminder.buttons == []
+    # Planned by one is planned for both: Sam's own button says so and tells Alex nothing.
+    answer = await sam.press(texts.PLANNED_BUTTON, sams)
+    assert answer.text == texts.DATE_ALREADY_PLANNED
+    await steady.advance_to(utc(2026, 3, 6, 18, 0))  # the date itself brings no second reminder
+    assert received(alex, "marked your date") == []
+    assert len(received(sam, "plan something?")) == len(received(alex, "plan something?")) == 1
 
 
-async def test_the_weekly_talk_brings_three_short_prompts_to_both(steady: Steady) -> None:
+async def test_the_weekly_talk_brings_three_short_prompts_to_both_at_once(
+    steady: Steady,
+) -> None:
     alex, sam = await couple_in(steady, "Europe/Berlin", "Asia/Kolkata")
-    await add(sam, "talk 18:00 sun")
-    await steady.advance_to(utc(2026, 3, 8, 12, 30))  # Sunday 18:00 in Kolkata
+    await add(sam, "talk 18:00 sun")  # Sam's zone becomes the couple's clock
+    await steady.advance_to(utc(2026, 3, 8, 12, 29))
+    assert received(alex, "weekly talk") == received(sam, "weekly talk") == []
+    await steady.advance_to(utc(2026, 3, 8, 12, 30))  # Sunday 18:00 in Kolkata, 13:30 in Berlin
     talk = await sam.expect("Time for your weekly talk")
     assert "appreciated" in talk.shown and "felt good" in talk.shown and "One need" in talk.shown
-    assert received(alex, "weekly talk") == []
-    await steady.advance_to(utc(2026, 3, 8, 17, 0))  # Sunday 18:00 in Berlin
     await alex.expect("Time for your weekly talk")
+    await steady.advance_to(utc(2026, 3, 8, 17, 0))  # Sunday 18:00 in Berlin: nothing more
+    assert len(received(alex, "weekly talk")) == 1
 
 
 async def test_the_starter_set_adds_rituals_with_one_tap_each(steady: Steady) -> None:
@@ -277,10 +292,10 @@ async def test_the_starter_set_adds_rituals_with_one_tap_each(steady: Steady) ->
     await alex.press_data(talk_row[1]["callback_data"], starter)
     await steady.settle()
     await alex.press("➕ Weekly talk 20:00 Sundays", starter)
-    await alex.expect("Added: Weekly talk · 20:00 · Sundays")
+    await alex.expect("Added: Weekly talk · Sundays 20:00 Berlin time")
     await alex.send("/ritual list")
     listing = await alex.expect("1. Check-in")
-    assert "2. Weekly talk · 20:00 · Sundays" in listing.shown
+    assert "2. Weekly talk · Sundays 20:00 Berlin time" in listing.shown
 
 
 async def test_the_partner_can_decline_a_ritual_and_it_never_fires(steady: Steady) -> None:
@@ -329,7 +344,7 @@ async def test_rituals_menu_adds_one_with_buttons(steady: Steady) -> None:
     await steady.settle()
     await alex.press("Saturdays", menu)
     await steady.settle()
-    assert menu.shown.startswith("Added: Date · 19:00 · Saturdays")
+    assert menu.shown.startswith("Added: Date · Saturdays 19:00 Berlin time")
 
 
 async def test_typed_ritual_commands_pause_resume_delete_by_number(steady: Steady) -> None:
@@ -358,7 +373,7 @@ async def test_typed_ritual_commands_pause_resume_delete_by_number(steady: Stead
         ("/ritual", "Send /ritual add <kind> <HH:MM> [days]"),
         ("/ritual dance", "Send /ritual add <kind> <HH:MM> [days]"),
         ("/ritual add", "Send /ritual add <kind> <HH:MM> [days]"),
-        ("/ritual add yoga 12:30", "Rituals are checkin, nudge, date or talk"),
+        ("/ritual add yoga 12:30", "Rituals are checkin, nudge, date, talk or question"),
         ("/ritual add checkin", "Times are 24-hour HH:MM"),
         ("/ritual add checkin 25:00", "Times are 24-hour HH:MM"),
         ("/ritual add checkin 12:75 daily", "Times are 24-hour HH:MM"),
@@ -562,7 +577,8 @@ async def test_an_occurrence_missed_beyond_its_grace_is_recorded_as_skipped(stea
 
 
 @pytest.mark.parametrize(
-    ("kind", "grace_minutes"), [("nudge", 120), ("checkin", 180), ("date", 60), ("talk", 60)]
+    ("kind", "grace_minutes"),
+    [("nudge", 120), ("checkin", 180), ("date", 360), ("talk", 60), ("question", 720)],
 )
 async def test_each_kind_has_its_own_grace(steady: Steady, kind: str, grace_minutes: int) -> None:
     alex, _ = await couple_in(steady, "UTC", "UTC")

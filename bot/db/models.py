@@ -74,6 +74,12 @@ class Couple(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The couple's clock: the IANA zone joint rituals (date, talk, question, digest, review)
+    # follow, so they happen at one instant for both. NULL until the first joint ritual.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    # When a date is announced ahead: "eve" (the day before, at its time) or "morning" (09:00
+    # on the day, on the couple's clock).
+    date_ahead: Mapped[str] = mapped_column(String(8), default="eve", server_default="eve")
 
 
 class Invite(Base):
@@ -336,3 +342,30 @@ class Trigger(Base):
 
 # The dispatcher wakes at the earliest end of a pause (bot/services/pause.py: NEXT_END).
 Index("ix_people_paused_until", Person.paused_until)
+class QuestionRound(Base):
+    """One occurrence of a couple's `question` ritual: which of texts.QUESTIONS was asked, at
+    which instant (the same for both). Open for answers until the next round of the ritual;
+    `revealed_at` is set once both answered and both answers went to both."""
+
+    __tablename__ = "question_rounds"
+    __table_args__ = (UniqueConstraint("ritual_id", "asked_at"), NO_ID_REUSE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
+    ritual_id: Mapped[int] = mapped_column(ForeignKey("rituals.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class QuestionAnswer(Base):
+    """One partner's private answer to a round, shown to the other only once both answered."""
+
+    __tablename__ = "question_answers"
+    __table_args__ = (UniqueConstraint("round_id", "person_id"), NO_ID_REUSE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("question_rounds.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(SecretText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

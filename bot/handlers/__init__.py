@@ -39,6 +39,7 @@ from bot.handlers import (
     pause,
     phrases,
     privacy,
+    questions,
     quiet,
     reach,
     reassurance,
@@ -123,6 +124,7 @@ BUTTONS: dict[str, ButtonHandler] = {
     callbacks.AWAY: away.wish_pressed,
     callbacks.REVIEW: review.review_pressed,
     callbacks.DELETE: privacy.delete_pressed,
+    callbacks.QUESTION: questions.answer_pressed,
 }
 
 

@@ -15,11 +15,22 @@ from bot.handlers import checkins as checkin_handlers
 from bot.handlers import nudges as nudge_handlers
 from bot.handlers import pause as pause_handlers
 from bot.handlers import phrases as phrase_handlers
+from bot.handlers import questions as question_handlers
 from bot.handlers import reassurance as reassurance_handlers
 from bot.handlers import triggers as trigger_handlers
 from bot.handlers.common import Reply, answer, edit_pressed, send, unit_of_work
 from bot.runtime import Context, Runtime
-from bot.services import checkins, limits, nudges, pause, people, phrases, reassurance, triggers
+from bot.services import (
+    checkins,
+    limits,
+    nudges,
+    pause,
+    people,
+    phrases,
+    questions,
+    reassurance,
+    triggers,
+)
 from bot.services.schedule import wall_time
 
 TypedHandler = Callable[[Runtime, AsyncSession, Person, str, int | None, str], Awaitable[Reply]]
@@ -33,6 +44,7 @@ TYPED: dict[str, TypedHandler] = {
     checkins.AWAIT_NOTE: checkin_handlers.typed_note,
     triggers.AWAIT_FEELING: trigger_handlers.typed_word,
     triggers.AWAIT_NEED: trigger_handlers.typed_word,
+    questions.AWAIT_ANSWER: question_handlers.typed_answer,
 }
 
 
@@ -44,6 +56,7 @@ RELAYING_INPUTS = {
     reassurance.AWAIT_WRITE_BACK,
     nudges.AWAIT_NUDGE,
     checkins.AWAIT_NOTE,
+    questions.AWAIT_ANSWER,
 }
 
 

@@ -3,10 +3,14 @@ decline, the starter set offered after pairing, and "Planned ✓" on a date remi
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 
 from bot import callbacks, keyboards, texts
 from bot.callbacks import Buttons, Callback
+from bot.db.models import Person
 from bot.handlers.common import (
     Reply,
     answer,
@@ -19,7 +23,16 @@ from bot.handlers.common import (
 from bot.runtime import Context
 from bot.services import rituals
 from bot.services.common import Refusal
-from bot.services.rituals import Added, Change, Changed, NewRitual, NoSuchNumber, Overview
+from bot.services.rituals import (
+    Added,
+    Change,
+    Changed,
+    ClockView,
+    NewRitual,
+    NoSuchNumber,
+    Overview,
+)
+from bot.services.schedule import choose_zone
 
 _REFUSALS = {
     Refusal.NOT_PAIRED: texts.NOT_PAIRED,
@@ -63,27 +76,45 @@ def _menu(view: Overview) -> Reply:
 
 def _added(result: Added | Refusal) -> str:
     if isinstance(result, Added):
-        return texts.ritual_added(result.label, result.waiting.me, result.waiting.partner)
+        text = texts.ritual_added(result.label, result.waiting.me, result.waiting.partner)
+        return text + ("\n" + texts.clock_chosen(result.clock) if result.clock else "")
     return _REFUSALS[result]
 
 
+def _clock_text(view: ClockView | Refusal) -> str:
+    if isinstance(view, Refusal):
+        return _REFUSALS[view]
+    return texts.clock_view(texts.zone_city(view.zone) if view.zone else None, view.labels)
+
+
 async def menu(update: Update, context: Context) -> None:
+    now = context.bot_data.clock.now()
     async with unit_of_work(context.bot_data, update, is_command=True) as (session, person):
-        view = await rituals.overview(session, person)
+        view = await rituals.overview(session, person, now)
     await send(update, texts.NOT_PAIRED if isinstance(view, Refusal) else _menu(view))
 
 
 async def ritual_command(update: Update, context: Context) -> None:
-    """/ritual add <kind> <HH:MM> [days] | list | pause <n> | resume <n> | delete <n>"""
+    """/ritual add <kind> <HH:MM> [days] | list | pause <n> | resume <n> | delete <n> |
+    zone [<Area/City>] | remind eve|morning"""
     rt = context.bot_data
     words = command_text(update).split()
     sub = texts.TYPED_RITUAL_ACTIONS.get(words[0].lower(), "") if words else ""
     args = words[1:]
     now = rt.clock.now()
     async with unit_of_work(rt, update, is_command=True) as (session, person):
-        view = await rituals.overview(session, person)
+        view = await rituals.overview(session, person, now)
         if isinstance(view, Refusal):
             reply: str = texts.NOT_PAIRED
+        elif sub == "zone":
+            reply = await _zone(session, person, " ".join(args), now)
+        elif sub == "remind":
+            ahead = texts.TYPED_DATE_AHEAD.get(args[0].lower()) if len(args) == 1 else None
+            reply = (
+                texts.DATE_AHEAD_USAGE
+                if ahead is None
+                else _ahead_text(await rituals.set_date_ahead(session, person, ahead, now))
+            )
         elif sub == "list":
             reply = _list_text(view)
         elif sub == "add":
@@ -102,6 +133,29 @@ async def ritual_command(update: Update, context: Context) -> None:
         else:
             reply = texts.RITUAL_USAGE
     await send(update, reply)
+
+
+def _ahead_text(done: str | Refusal) -> str:
+    if done is Refusal.DUPLICATE:
+        return texts.DATE_AHEAD_SAME
+    if isinstance(done, Refusal):
+        return _REFUSALS[done]
+    return texts.date_ahead_set(done)
+
+
+async def _zone(session: AsyncSession, person: Person, typed: str, now: datetime) -> str:
+    """/ritual zone: the couple's clock, or a new one."""
+    if not typed.strip():
+        return _clock_text(await rituals.clock_of(session, person, now))
+    choice = choose_zone(typed)
+    if choice.zone is None:
+        return texts.clock_unknown(list(choice.suggestions))
+    result = await rituals.set_clock(session, person, choice.zone, now)
+    if result is Refusal.DUPLICATE:
+        return texts.CLOCK_SAME
+    if isinstance(result, Refusal):
+        return _REFUSALS[result]
+    return texts.clock_set(texts.zone_city(choice.zone), result.labels)
 
 
 _CHANGES: dict[str, Change] = {"pause": "pause", "resume": "resume", "delete": "delete"}
@@ -130,7 +184,7 @@ async def menu_pressed(update: Update, context: Context, pressed: Callback) -> N
     what = _BUTTON_CHANGES[pressed.action]
     async with unit_of_work(rt, update) as (session, person):
         changed = await rituals.change(session, person, rt.clock.now(), what, ritual_id=pressed.ref)
-        view = await rituals.overview(session, person)
+        view = await rituals.overview(session, person, rt.clock.now())
     if not isinstance(changed, Changed) or isinstance(view, Refusal):
         await answer(update, texts.BUTTON_STALE)
         return
@@ -155,8 +209,11 @@ async def add_pressed(update: Update, context: Context, pressed: Callback) -> No
         return
     if pressed.action == "t":
         await answer(update)
+        joint = rituals.KINDS[refs[0]] in rituals.JOINT
         await edit_pressed(
-            update, texts.RITUAL_PICK_TIME, keyboards.inline(rituals.time_buttons(refs[0]))
+            update,
+            texts.RITUAL_PICK_SHARED_TIME if joint else texts.RITUAL_PICK_TIME,
+            keyboards.inline(rituals.time_buttons(refs[0])),
         )
         return
     if pressed.action == "d":
@@ -245,7 +302,7 @@ async def date_pressed(update: Update, context: Context, pressed: Callback) -> N
         result = await rituals.date_planned(session, person, pressed.ref or 0, rt.clock.now())
     if isinstance(result, Refusal):
         await answer(
-            update, texts.BUTTON_STALE if result is Refusal.STALE else texts.DATE_PLANNED_SELF
+            update, texts.BUTTON_STALE if result is Refusal.STALE else texts.DATE_ALREADY_PLANNED
         )
         return
     await answer(update)

@@ -28,6 +28,7 @@ AWAITABLE = (
     "checkin_note",
     "trigger_feeling",
     "trigger_need",
+    "question_answer",
 )
 
 

@@ -34,20 +34,19 @@ def buttons(delivery_id: int) -> Buttons:
 async def answer(
     session: AsyncSession, person: Person, delivery_id: int, keep: bool, now: datetime
 ) -> bool | Refusal:
-    """Keep: the partner hears it, once. Change: the caller shows the rituals menu. Returns
-    whether anything was sent."""
+    """Keep or Change: the partner hears which, once (the first answer counts); on Change the
+    caller shows the rituals menu. Returns whether anything was sent."""
     partner = await outbox.tapped(session, person, delivery_id, "review")
     if partner is None:
         return Refusal.STALE
-    if not keep:
-        return False
+    # Both are asked at the same moment; each one's answer goes to the other, once per review.
     sent = await outbox.tell_partner(
         session,
         person,
         partner,
-        key=f"review-kept:{delivery_id}",
+        key=f"review-answered:{delivery_id}",
         kind="review_kept",
-        text=texts.review_kept_by(person.first_name),
+        text=(texts.review_kept_by if keep else texts.review_changed_by)(person.first_name),
         now=now,
     )
     return sent is not None

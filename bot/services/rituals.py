@@ -1,4 +1,6 @@
-"""Rituals: recurring moments at each partner's own local time, exactly once.
+"""Rituals: recurring moments, exactly once. Personal ones (a check-in, a nudge prompt) come at
+each partner's own local time; joint ones (date, talk, question, the digest and review) at one
+instant for both, on the couple's clock (Couple.timezone).
 
 The engine, in one sentence: every (ritual, recipient) has a slot row holding the next due
 instant in UTC; the dispatcher asks `materialize()` to turn due slots into outbox rows (one per
@@ -12,14 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, texts
 from bot.callbacks import Buttons
 from bot.db.engine import DUE_CHANGED
 from bot.db.models import Couple, Delivery, Person, Ritual, RitualSlot
-from bot.services import away, checkins, journal, nudges, outbox, review, triggers
+from bot.services import away, checkins, journal, nudges, outbox, questions, review, triggers
 from bot.services.common import Refusal
 from bot.services.people import partner_of
 from bot.services.schedule import (
@@ -40,17 +42,30 @@ KINDS = texts.RITUAL_KINDS
 GRACE = {
     "nudge": timedelta(hours=2),
     "checkin": timedelta(hours=3),
-    "date": timedelta(hours=1),
+    # A date is announced ahead (the day before, or the morning of), so it may come later.
+    "date": timedelta(hours=6),
     "talk": timedelta(hours=1),
     "digest": timedelta(hours=3),
+    # A question stays open until the next one; waiting out the night costs it nothing.
+    "question": timedelta(hours=12),
 }
+# Shared moments: one instant for both, on the couple's clock. The rest follow each person's.
+JOINT = frozenset({"date", "talk", "question", "digest"})
+# "morning": a date is announced at 09:00 on its day (the day before, if it is that early).
+DATE_MORNING = 9 * 60
 # Every couple has one hidden ritual: the weekly journal digest (with the review every 4 weeks),
 # Sunday 18:00 on each partner's clock. It stands aside while the couple has a talk ritual,
 # whose occurrence brings both instead. It is not listed, counted or changeable.
 DIGEST = "digest"
 DIGEST_AT = (18 * 60, 1 << 6)
 DIGEST_EVERY = timedelta(days=6)  # a daily talk still brings the digest once a week
-DEFAULT_DAYS = {"checkin": EVERY_DAY, "nudge": WEEKDAYS, "date": 1 << 4, "talk": 1 << 6}
+DEFAULT_DAYS = {
+    "checkin": EVERY_DAY,
+    "nudge": WEEKDAYS,
+    "date": 1 << 4,
+    "talk": 1 << 6,
+    "question": EVERY_DAY,
+}
 MAX_RITUALS = 20
 # After a long outage a slot's backlog is recorded as skipped one occurrence at a time, up to
 # this many; anything older is passed over silently.
@@ -66,17 +81,62 @@ STARTER_TIMES = {
     "nudge": (10 * 60, 13 * 60, 15 * 60, 17 * 60),
     "talk": (10 * 60, 18 * 60, 20 * 60),
     "date": (18 * 60, 19 * 60, 20 * 60),
+    "question": (19 * 60, 20 * 60, 21 * 60),
 }
 
 
-def label(ritual: Ritual, giver: Person | None) -> str:
-    return texts.ritual_label(
-        ritual.kind,
-        texts.time_of_day(ritual.minutes),
-        ritual.days,
-        giver.first_name if giver is not None else None,
-        ritual.paused,
-    )
+def rotate(days: int, shift: int) -> int:
+    """The day mask `shift` days later (-1: the day before each)."""
+    out = 0
+    for i in range(7):
+        if days & (1 << i):
+            out |= 1 << ((i + shift) % 7)
+    return out
+
+
+def for_reader(minutes: int, days: int, zone: str, reader: Person, now: datetime) -> str | None:
+    """What the next time on `zone`'s clock is on the reader's own: "12:00", or with the days
+    when they differ ("Saturdays 01:00", "04:00 the next day"); None if the clocks agree or
+    the reader has no zone."""
+    if reader.timezone is None or reader.timezone == zone:
+        return None
+    upcoming = next_occurrence(minutes, days, zone, now)
+    if upcoming is None:
+        return None
+    theirs, mine = local_now(upcoming, zone), local_now(upcoming, reader.timezone)
+    shift = (mine.date() - theirs.date()).days
+    if shift == 0 and mine.hour * 60 + mine.minute == minutes:
+        return None
+    return texts.your_time(texts.clock(mine), shift, rotate(days, shift), days == EVERY_DAY)
+
+
+def label(
+    ritual: Ritual,
+    giver: Person | None,
+    reader: Person | None = None,
+    clock: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """How a ritual is named to `reader`: a joint one on the couple's `clock` with the reader's
+    own time beside it; a nudge on the giver's clock; a check-in on each one's own."""
+    time = texts.time_of_day(ritual.minutes)
+    name = giver.first_name if giver is not None else None
+    if ritual.kind in JOINT and clock is not None and reader is not None and now is not None:
+        mine = for_reader(ritual.minutes, ritual.days, clock, reader, now)
+        return texts.joint_label(
+            ritual.kind, time, ritual.days, texts.zone_city(clock), mine, ritual.paused
+        )
+    text = texts.ritual_label(ritual.kind, time, ritual.days, name, ritual.paused)
+    if ritual.kind == "checkin":
+        return text + texts.OWN_CLOCKS
+    if ritual.kind == "nudge" and giver is not None and reader is not None and now is not None:
+        mine = (
+            for_reader(ritual.minutes, ritual.days, giver.timezone, reader, now)
+            if giver.timezone is not None and giver.id != reader.id
+            else None
+        )
+        return text + texts.giver_clock(None if giver.id == reader.id else giver.first_name, mine)
+    return text
 
 
 @dataclass(frozen=True)
@@ -138,14 +198,7 @@ async def ensure_digest(session: AsyncSession, person: Person, now: datetime) ->
     await session.flush()
     session.info[DUE_CHANGED] = True
     for recipient in (person, partner):
-        session.add(
-            RitualSlot(
-                ritual_id=ritual.id,
-                person_id=recipient.id,
-                zone=recipient.timezone,
-                next_due_at=_next_due(ritual, recipient, now),
-            )
-        )
+        session.add(await _new_slot(session, ritual, recipient, now))
 
 
 async def add_missing_digests(session: AsyncSession, now: datetime, limit: int) -> int:
@@ -174,14 +227,30 @@ async def couples_without_digest(session: AsyncSession, limit: int) -> list[Pers
     return out
 
 
-async def _views(session: AsyncSession, couple_id: int) -> list[View]:
-    rituals = await _couple_rituals(session, couple_id)
+async def _views(session: AsyncSession, reader: Person, now: datetime) -> list[View]:
+    assert reader.couple_id is not None
+    rituals = await _couple_rituals(session, reader.couple_id)
     givers = {r.giver_id for r in rituals if r.giver_id is not None}
     people = {p.id: p for p in await session.scalars(select(Person).where(Person.id.in_(givers)))}
+    clock = await couple_clock(session, reader.couple_id)
     return [
-        View(n, r.id, label(r, people.get(r.giver_id or 0)), r.paused)
+        View(n, r.id, label(r, people.get(r.giver_id or 0), reader, clock, now), r.paused)
         for n, r in enumerate(rituals, start=1)
     ]
+
+
+async def couple_clock(session: AsyncSession, couple_id: int) -> str | None:
+    """The zone joint rituals follow: the one the couple has (set by the first joint ritual, or
+    /ritual zone); before that — for the hidden digest — the first partner's who set one."""
+    couple = await session.get(Couple, couple_id)
+    if couple is not None and couple.timezone is not None:
+        return couple.timezone
+    return await session.scalar(
+        select(Person.timezone)
+        .where(Person.couple_id == couple_id, Person.timezone.is_not(None))
+        .order_by(Person.id)
+        .limit(1)
+    )
 
 
 def _waiting(person: Person, partner: Person, recipients: list[Person] | None = None) -> Waiting:
@@ -193,20 +262,57 @@ def _waiting(person: Person, partner: Person, recipients: list[Person] | None = 
     )
 
 
-async def overview(session: AsyncSession, person: Person) -> Overview | Refusal:
+async def overview(session: AsyncSession, person: Person, now: datetime) -> Overview | Refusal:
     partner = await partner_of(session, person)
     if partner is None or person.couple_id is None:
         return Refusal.NOT_PAIRED
-    return Overview(await _views(session, person.couple_id), _waiting(person, partner))
+    waiting = _waiting(person, partner)
+    kinds = {r.kind for r in await _couple_rituals(session, person.couple_id)}
+    if kinds <= JOINT and await couple_clock(session, person.couple_id) is not None:
+        waiting = Waiting(False, None)  # joint rituals need only the couple's clock
+    return Overview(await _views(session, person, now), waiting)
 
 
 # --- scheduling ---------------------------------------------------------------------------
 
 
-def _next_due(ritual: Ritual, person: Person, after: datetime) -> datetime | None:
-    if ritual.paused or person.timezone is None or person.unreachable_since is not None:
+def _when(ritual: Ritual, couple: Couple | None) -> tuple[int, int]:
+    """The local time and days a ritual's slots come at: a date's announcement comes ahead of
+    it — the day before at its time, or at 09:00 on the day (the couple's choice)."""
+    if ritual.kind != "date":
+        return ritual.minutes, ritual.days
+    # A date before 10:00 leaves no morning to plan in: it is announced the day before.
+    morning = ritual.minutes >= DATE_MORNING + 60
+    if couple is not None and couple.date_ahead == "morning" and morning:
+        return DATE_MORNING, ritual.days
+    return ritual.minutes, rotate(ritual.days, -1)
+
+
+async def _slot_zone(session: AsyncSession, ritual: Ritual, person: Person) -> str | None:
+    if ritual.kind in JOINT:
+        return await couple_clock(session, ritual.couple_id)
+    return person.timezone
+
+
+async def _next_due(
+    session: AsyncSession, ritual: Ritual, person: Person, zone: str | None, after: datetime
+) -> datetime | None:
+    if ritual.paused or zone is None or person.unreachable_since is not None:
         return None
-    return next_occurrence(ritual.minutes, ritual.days, person.timezone, after)
+    minutes, days = _when(ritual, await session.get(Couple, ritual.couple_id))
+    return next_occurrence(minutes, days, zone, after)
+
+
+async def _new_slot(
+    session: AsyncSession, ritual: Ritual, person: Person, now: datetime
+) -> RitualSlot:
+    zone = await _slot_zone(session, ritual, person)
+    return RitualSlot(
+        ritual_id=ritual.id,
+        person_id=person.id,
+        zone=zone,
+        next_due_at=await _next_due(session, ritual, person, zone, now),
+    )
 
 
 async def _recipients(session: AsyncSession, ritual: Ritual, person: Person) -> list[Person]:
@@ -224,12 +330,22 @@ async def _reschedule(session: AsyncSession, ritual: Ritual, now: datetime) -> N
     for slot in slots:
         person = await session.get(Person, slot.person_id)
         if person is not None:
-            slot.zone = person.timezone
-            slot.next_due_at = _next_due(ritual, person, now)
+            slot.zone = await _slot_zone(session, ritual, person)
+            slot.next_due_at = await _next_due(session, ritual, person, slot.zone, now)
+
+
+async def _reschedule_joint(session: AsyncSession, couple_id: int, now: datetime) -> None:
+    """After the couple's clock (or how dates are announced) changed: every joint slot."""
+    joint = await session.scalars(
+        select(Ritual).where(Ritual.couple_id == couple_id, Ritual.kind.in_(JOINT))
+    )
+    for ritual in list(joint):
+        await _reschedule(session, ritual, now)
 
 
 async def reschedule_person(session: AsyncSession, person: Person, now: datetime) -> None:
-    """After a change of zone or reachability: every slot of this person, from now on."""
+    """After a change of zone or reachability: every slot of this person, from now on — and,
+    while the couple has not chosen a clock, the joint ones that borrow a partner's zone."""
     session.info[DUE_CHANGED] = True
     rows = await session.execute(
         select(RitualSlot, Ritual)
@@ -237,8 +353,64 @@ async def reschedule_person(session: AsyncSession, person: Person, now: datetime
         .where(RitualSlot.person_id == person.id)
     )
     for slot, ritual in rows:
-        slot.zone = person.timezone
-        slot.next_due_at = _next_due(ritual, person, now)
+        slot.zone = await _slot_zone(session, ritual, person)
+        slot.next_due_at = await _next_due(session, ritual, person, slot.zone, now)
+    if person.couple_id is not None and person.timezone is not None:
+        couple = await session.get(Couple, person.couple_id)
+        if couple is not None and couple.timezone is None:
+            await _adopt_clock(session, couple, person, now)
+            await _reschedule_joint(session, couple.id, now)
+
+
+async def align_joint_clocks(session: AsyncSession, now: datetime, limit: int) -> int:
+    """Couples from before the couple's clock (migration 0007), up to `limit`: joint rituals
+    without a clock take the zone of whoever added the first (both told, as when adding one),
+    and joint slots still on a partner's own zone move to the couple's clock. How many there
+    were; a no-op once done."""
+    first_zone = (
+        select(Person.timezone)
+        .where(Person.couple_id == Ritual.couple_id, Person.timezone.is_not(None))
+        .order_by(Person.id)
+        .limit(1)
+        .correlate(Ritual)
+        .scalar_subquery()
+    )
+    clock = func.coalesce(Couple.timezone, first_zone)
+    off = await session.scalars(
+        select(Ritual.couple_id)
+        .distinct()
+        .join(RitualSlot, RitualSlot.ritual_id == Ritual.id)
+        .join(Couple, Couple.id == Ritual.couple_id)
+        .where(
+            Ritual.kind.in_(JOINT),
+            or_(
+                RitualSlot.zone != clock,
+                and_(RitualSlot.zone.is_(None), clock.is_not(None)),
+                and_(Couple.timezone.is_(None), Ritual.kind != DIGEST, first_zone.is_not(None)),
+            ),
+        )
+        .order_by(Ritual.couple_id)
+        .limit(limit)
+    )
+    couple_ids = list(off)
+    for couple_id in couple_ids:
+        couple = await session.get(Couple, couple_id)
+        first = await session.scalar(
+            select(Ritual)
+            .where(Ritual.couple_id == couple_id, Ritual.kind.in_(JOINT), Ritual.kind != DIGEST)
+            .order_by(Ritual.id)
+            .limit(1)
+        )
+        if couple is not None and couple.timezone is None and first is not None:
+            creator = await session.get(Person, first.created_by_id)
+            partner = await partner_of(session, creator) if creator is not None else None
+            chooser = next(
+                (p for p in (creator, partner) if p is not None and p.timezone is not None), None
+            )
+            if chooser is not None and chooser.couple_id == couple_id:
+                await _adopt_clock(session, couple, chooser, now)
+        await _reschedule_joint(session, couple_id, now)
+    return len(couple_ids)
 
 
 # The earliest instant a ritual slot is due (a scalar subquery, for the dispatcher's look).
@@ -252,6 +424,33 @@ NEXT_SLOT = select(func.min(RitualSlot.next_due_at)).scalar_subquery()
 class Added:
     label: str
     waiting: Waiting
+    clock: str | None = None  # the couple's clock, when this ritual set it
+
+
+async def _adopt_clock(
+    session: AsyncSession, couple: Couple, person: Person, now: datetime
+) -> None:
+    """A couple with joint rituals but no clock yet (nobody had a zone when they were added)
+    takes the zone of the first partner to set one; both are told."""
+    joint = await session.scalar(
+        select(Ritual.id).where(
+            Ritual.couple_id == couple.id, Ritual.kind.in_(JOINT), Ritual.kind != DIGEST
+        )
+    )
+    if joint is None or person.timezone is None:
+        return
+    couple.timezone = person.timezone
+    partner = await partner_of(session, person)
+    for reader in [person] + ([partner] if partner is not None else []):
+        await outbox.enqueue(
+            session,
+            key=f"clock-adopted:{couple.id}:{reader.id}",
+            recipient=reader,
+            kind="ritual_notice",
+            text=texts.clock_adopted(texts.zone_city(person.timezone), person.first_name),
+            couple_id=couple.id,
+            now=now,
+        )
 
 
 async def add(
@@ -280,26 +479,32 @@ async def add(
     )
     session.add(ritual)
     await session.flush()
+    couple = await session.get(Couple, person.couple_id)
+    chosen = None
+    if kind in JOINT and couple is not None and couple.timezone is None:
+        # The first joint ritual sets the couple's clock: the adder's zone (or the partner's).
+        chosen = couple.timezone = person.timezone or partner.timezone
+        if chosen is not None:
+            await _reschedule_joint(session, couple.id, now)  # the digest follows it too
     recipients = await _recipients(session, ritual, person)
     session.info[DUE_CHANGED] = True
     for recipient in recipients:
-        session.add(
-            RitualSlot(
-                ritual_id=ritual.id,
-                person_id=recipient.id,
-                zone=recipient.timezone,
-                next_due_at=_next_due(ritual, recipient, now),
-            )
-        )
+        session.add(await _new_slot(session, ritual, recipient, now))
     giver = person if kind == "nudge" else None
-    text = label(ritual, giver)
+    clock = await couple_clock(session, person.couple_id)
+    text = label(ritual, giver, partner, clock, now)
+    notice = texts.partner_added_ritual(
+        person.first_name, text, partner.timezone is None and kind not in JOINT
+    )
+    if chosen is not None:
+        notice += "\n" + texts.clock_chosen(texts.zone_city(chosen))
     await outbox.tell_partner(
         session,
         person,
         partner,
         key=f"ritual-added:{ritual.id}",
         kind="ritual_notice",
-        text=texts.partner_added_ritual(person.first_name, text, partner.timezone is None),
+        text=notice,
         buttons=[
             [
                 (texts.KEEP_RITUAL_BUTTON, callbacks.pack(callbacks.RITUAL_NOTICE, "k", ritual.id)),
@@ -311,7 +516,16 @@ async def add(
         ],
         now=now,
     )
-    return Added(text, _waiting(person, partner, recipients))
+    waiting = (
+        _waiting(person, partner, recipients)
+        if kind not in JOINT or clock is None
+        else Waiting(False, None)
+    )
+    return Added(
+        label(ritual, giver, person, clock, now),
+        waiting,
+        texts.zone_city(chosen) if chosen is not None else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -369,25 +583,32 @@ async def change(
     if ritual is None:
         return Refusal.STALE
     giver = await session.get(Person, ritual.giver_id) if ritual.giver_id else None
+    clock = await couple_clock(session, person.couple_id)
     if what == "delete":
-        text = label(ritual, giver)
+        mine, theirs = (
+            label(ritual, giver, person, clock, now),
+            label(ritual, giver, partner, clock, now),
+        )
         await session.delete(ritual)
     else:
         ritual.paused = what == "pause"
         if ritual.paused:
             await _drop_pending(session, ritual.id)
         await _reschedule(session, ritual, now)
-        text = label(ritual, giver)
+        mine, theirs = (
+            label(ritual, giver, person, clock, now),
+            label(ritual, giver, partner, clock, now),
+        )
     await outbox.tell_partner(
         session,
         person,
         partner,
         key=outbox.unique_key(f"ritual-{what}:{ritual.id}"),
         kind="ritual_notice",
-        text=texts.partner_changed_ritual(person.first_name, what, text),
+        text=texts.partner_changed_ritual(person.first_name, what, theirs),
         now=now,
     )
-    return Changed(text)
+    return Changed(mine)
 
 
 async def _drop_pending(session: AsyncSession, ritual_id: int) -> None:
@@ -406,7 +627,9 @@ async def answer_notice(
     if ritual is None or ritual.created_by_id == person.id:
         return Refusal.STALE
     giver = await session.get(Person, ritual.giver_id) if ritual.giver_id else None
-    text = label(ritual, giver)
+    assert person.couple_id is not None
+    clock = await couple_clock(session, person.couple_id)
+    text = label(ritual, giver, person, clock, now)
     if keep:
         return Changed(text)
     creator = await session.get(Person, ritual.created_by_id)
@@ -418,7 +641,9 @@ async def answer_notice(
             creator,
             key=f"ritual-declined:{ritual_id}",
             kind="ritual_notice",
-            text=texts.partner_declined_ritual(person.first_name, text),
+            text=texts.partner_declined_ritual(
+                person.first_name, label(ritual, giver, creator, clock, now)
+            ),
             now=now,
         )
     return Changed(text)
@@ -460,25 +685,21 @@ async def _materialize_slot(
         slot.next_due_at = None  # nobody to do it for; resumes when rescheduled
         return
     grace = GRACE[ritual.kind]
+    minutes, days = _when(ritual, await session.get(Couple, ritual.couple_id))
     occurrence = slot.next_due_at
     if occurrence < now - timedelta(days=8):  # a long outage: start from the last week
-        occurrence = (
-            next_occurrence(ritual.minutes, ritual.days, slot.zone, now - timedelta(days=8)) or now
-        )
-    upcoming = next_occurrence(ritual.minutes, ritual.days, slot.zone, occurrence)
+        occurrence = next_occurrence(minutes, days, slot.zone, now - timedelta(days=8)) or now
+    upcoming = next_occurrence(minutes, days, slot.zone, occurrence)
     # Everything older than the latest due occurrence is stale: recorded as skipped, never sent.
     for _ in range(CATCH_UP_LIMIT):
         if upcoming is None or upcoming > now:
             break
         await _record(session, ritual, person, occurrence, now, skipped=True)
-        occurrence, upcoming = (
-            upcoming,
-            next_occurrence(ritual.minutes, ritual.days, slot.zone, upcoming),
-        )
+        occurrence, upcoming = upcoming, next_occurrence(minutes, days, slot.zone, upcoming)
     if now > occurrence + grace:
         await _record(session, ritual, person, occurrence, now, skipped=True)
     else:
-        await _occur(session, ritual, person, partner, occurrence, now)
+        await _occur(session, ritual, person, partner, occurrence, now, slot.zone)
     slot.next_due_at = upcoming
 
 
@@ -545,6 +766,7 @@ async def _occur(
     partner: Person,
     occurrence: datetime,
     now: datetime,
+    zone: str,
 ) -> None:
     async def deliver(
         recipient: Person,
@@ -576,18 +798,19 @@ async def _occur(
     elif ritual.kind == "checkin":
         await deliver(person, texts.CHECKIN_PROMPT, checkins.mood_buttons)
     elif ritual.kind == "date":
-        if away.is_away(person, occurrence) or away.is_away(partner, occurrence):
+        # The occurrence is the announcement; the date itself is the next one after it.
+        when = next_occurrence(ritual.minutes, ritual.days, zone, occurrence) or occurrence
+        if away.is_away(person, when) or away.is_away(partner, when):
             # A date needs both of you: it waits out time apart, recorded as skipped.
             await _record(session, ritual, person, occurrence, now, skipped=True)
             return
-        assert person.timezone is not None
-        local = local_now(occurrence, person.timezone)
-        weekday = texts.WEEKDAY_NAMES[local.weekday()]
         await deliver(
             person,
-            texts.date_reminder(weekday, texts.time_of_day(ritual.minutes)),
+            texts.date_reminder(_moment(when, zone, person)),
             lambda row: [[(texts.PLANNED_BUTTON, callbacks.pack(callbacks.DATE, "p", row))]],
         )
+    elif ritual.kind == "question":
+        await questions.occur(session, ritual, person, occurrence, deliver)
     elif ritual.kind == "talk":
         topics = await triggers.for_talk(session, ritual.couple_id, now)
         row = await deliver(
@@ -600,6 +823,22 @@ async def _occur(
         await _record(session, ritual, person, occurrence, now, skipped=True)  # the talk brings it
     else:
         await _weekly(session, ritual, person, occurrence, now, deliver)
+
+
+def _moment(instant: datetime, zone: str, reader: Person) -> str:
+    """ "Friday 19:00 Berlin (13:00 your time)": one instant on the couple's clock and the
+    reader's."""
+    theirs = local_now(instant, zone)
+    mine = local_now(instant, reader.timezone) if reader.timezone else None
+    return texts.moment(
+        texts.WEEKDAY_NAMES[theirs.weekday()],
+        texts.clock(theirs),
+        texts.zone_city(zone),
+        None if mine is None or reader.timezone == zone else texts.clock(mine),
+        None
+        if mine is None or mine.date() == theirs.date()
+        else texts.WEEKDAY_NAMES[mine.weekday()],
+    )
 
 
 async def _queued(session: AsyncSession, delivery_id: int) -> bool:
@@ -659,8 +898,90 @@ async def _weekly(
             )
         )
         if asked is None:
-            labels = [v.label for v in await _views(session, ritual.couple_id)]
+            labels = [v.label for v in await _views(session, person, now)]
             await deliver(person, texts.review(labels), review.buttons, kind="review", part=":r")
+
+
+# --- the couple's clock and how dates are announced ------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClockView:
+    zone: str | None  # the couple's clock (None: nobody has a zone yet)
+    chosen: bool  # set by the couple (or their first joint ritual), not borrowed
+    labels: list[str]  # the joint rituals, as the reader sees them
+
+
+async def _joint_labels(session: AsyncSession, reader: Person, now: datetime) -> list[str]:
+    assert reader.couple_id is not None
+    clock = await couple_clock(session, reader.couple_id)
+    return [
+        label(r, None, reader, clock, now)
+        for r in await _couple_rituals(session, reader.couple_id)
+        if r.kind in JOINT
+    ]
+
+
+async def clock_of(session: AsyncSession, person: Person, now: datetime) -> ClockView | Refusal:
+    if person.couple_id is None or await partner_of(session, person) is None:
+        return Refusal.NOT_PAIRED
+    couple = await session.get(Couple, person.couple_id)
+    return ClockView(
+        await couple_clock(session, person.couple_id),
+        couple is not None and couple.timezone is not None,
+        await _joint_labels(session, person, now),
+    )
+
+
+async def set_clock(
+    session: AsyncSession, person: Person, zone: str, now: datetime
+) -> ClockView | Refusal:
+    """Either partner moves the couple's clock; joint rituals keep their time of day on it (18:00
+    stays 18:00, now in `zone`), and the partner is told what that means on their own clock."""
+    partner = await partner_of(session, person)
+    couple = await session.get(Couple, person.couple_id) if person.couple_id else None
+    if partner is None or couple is None:
+        return Refusal.NOT_PAIRED
+    if couple.timezone == zone:
+        return Refusal.DUPLICATE
+    couple.timezone = zone
+    await _reschedule_joint(session, couple.id, now)
+    await outbox.tell_partner(
+        session,
+        person,
+        partner,
+        key=outbox.unique_key(f"clock:{couple.id}"),
+        kind="ritual_notice",
+        text=texts.partner_moved_clock(
+            person.first_name, texts.zone_city(zone), await _joint_labels(session, partner, now)
+        ),
+        now=now,
+    )
+    return ClockView(zone, True, await _joint_labels(session, person, now))
+
+
+async def set_date_ahead(
+    session: AsyncSession, person: Person, ahead: str, now: datetime
+) -> str | Refusal:
+    """ "eve" or "morning": when the couple's dates are announced; the partner is told."""
+    partner = await partner_of(session, person)
+    couple = await session.get(Couple, person.couple_id) if person.couple_id else None
+    if partner is None or couple is None:
+        return Refusal.NOT_PAIRED
+    if couple.date_ahead == ahead:
+        return Refusal.DUPLICATE
+    couple.date_ahead = ahead
+    await _reschedule_joint(session, couple.id, now)
+    await outbox.tell_partner(
+        session,
+        person,
+        partner,
+        key=outbox.unique_key(f"date-ahead:{couple.id}"),
+        kind="ritual_notice",
+        text=texts.partner_set_date_ahead(person.first_name, ahead),
+        now=now,
+    )
+    return ahead
 
 
 # --- dates --------------------------------------------------------------------------------
@@ -669,17 +990,36 @@ async def _weekly(
 async def date_planned(
     session: AsyncSession, person: Person, delivery_id: int, now: datetime
 ) -> str | Refusal:
-    """ "Planned ✓" on a date reminder: the partner hears it, once. Returns the partner's name."""
-    return await outbox.tell_partner_once(
+    """ "Planned ✓" on a date reminder ends it for both: the partner hears it once, and their
+    own reminder of that date, if it is still waiting (quiet hours), does not go out. A second
+    "Planned ✓" — by either — is ALREADY_ANSWERED. Returns the partner's name."""
+    partner = await outbox.tapped(session, person, delivery_id, "date")
+    row = await session.get(Delivery, delivery_id)
+    if partner is None or row is None or row.occurrence_at is None:
+        return Refusal.STALE
+    sent = await outbox.tell_partner(
         session,
         person,
-        delivery_id,
-        tapped_kind="date",
-        key_prefix="date-planned",
+        partner,
+        key=f"date-planned:{row.ritual_id}:{row.occurrence_at:%Y%m%dT%H%M%SZ}",
         kind="date_planned",
         text=texts.date_planned(person.first_name),
         now=now,
     )
+    if sent is None:
+        return Refusal.ALREADY_ANSWERED
+    await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.ritual_id == row.ritual_id,
+            Delivery.occurrence_at == row.occurrence_at,
+            Delivery.recipient_id == partner.id,
+            Delivery.kind == "date",
+            Delivery.status == "pending",
+        )
+        .values(status="skipped", payload=None)
+    )
+    return partner.first_name
 
 
 # --- what people type ----------------------------------------------------------------------
@@ -765,6 +1105,7 @@ DAY_CHOICES = {
     "nudge": (EVERY_DAY, WEEKDAYS, WEEKENDS),
     "date": (1 << 4, 1 << 5, 1 << 6),
     "talk": (1 << 6, 1 << 5, 1 << 2),
+    "question": (EVERY_DAY, WEEKENDS, 1 << 6),
 }
 
 

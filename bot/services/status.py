@@ -67,7 +67,7 @@ def _clock(person: Person, name: str, now: datetime, viewer: Person) -> Clock:
 
 async def status(session: AsyncSession, person: Person, now: datetime) -> Status:
     partner = await partner_of(session, person)
-    view = await rituals.overview(session, person)
+    view = await rituals.overview(session, person, now)
     active = (
         [v.label for v in view.rituals if not v.paused] if not isinstance(view, Refusal) else []
     )
