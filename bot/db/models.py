@@ -332,3 +332,17 @@ class Trigger(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     brought_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Draft(Base):
+    """Words typed just after the partner's, waiting for "Send this to Sam?": sent as the
+    person's own or kept (then deleted, either way). One per person: a newer one replaces it."""
+
+    __tablename__ = "drafts"
+    __table_args__ = NO_ID_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(SecretText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -30,6 +30,7 @@ from bot.handlers import (
     away,
     balance,
     checkins,
+    comfort,
     fallback,
     inputs,
     insights,
@@ -42,6 +43,7 @@ from bot.handlers import (
     quiet,
     reach,
     reassurance,
+    replies,
     review,
     rituals,
     soothing,
@@ -123,6 +125,8 @@ BUTTONS: dict[str, ButtonHandler] = {
     callbacks.AWAY: away.wish_pressed,
     callbacks.REVIEW: review.review_pressed,
     callbacks.DELETE: privacy.delete_pressed,
+    callbacks.WARMTH: replies.warmth_pressed,
+    callbacks.COMFORT: comfort.comfort_pressed,
 }
 
 
@@ -151,6 +155,8 @@ RELAYING_BUTTONS = {
     callbacks.AWAY,
     callbacks.REVIEW,
     callbacks.BALANCE,
+    callbacks.WARMTH,
+    callbacks.COMFORT,
 }
 
 

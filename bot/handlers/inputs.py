@@ -16,10 +16,21 @@ from bot.handlers import nudges as nudge_handlers
 from bot.handlers import pause as pause_handlers
 from bot.handlers import phrases as phrase_handlers
 from bot.handlers import reassurance as reassurance_handlers
+from bot.handlers import replies as reply_handlers
 from bot.handlers import triggers as trigger_handlers
 from bot.handlers.common import Reply, answer, edit_pressed, send, unit_of_work
 from bot.runtime import Context, Runtime
-from bot.services import checkins, limits, nudges, pause, people, phrases, reassurance, triggers
+from bot.services import (
+    checkins,
+    limits,
+    nudges,
+    pause,
+    people,
+    phrases,
+    reassurance,
+    replies,
+    triggers,
+)
 from bot.services.schedule import wall_time
 
 TypedHandler = Callable[[Runtime, AsyncSession, Person, str, int | None, str], Awaitable[Reply]]
@@ -33,6 +44,7 @@ TYPED: dict[str, TypedHandler] = {
     checkins.AWAIT_NOTE: checkin_handlers.typed_note,
     triggers.AWAIT_FEELING: trigger_handlers.typed_word,
     triggers.AWAIT_NEED: trigger_handlers.typed_word,
+    replies.AWAIT_REPLY: reply_handlers.typed_reply,
 }
 
 
@@ -44,6 +56,7 @@ RELAYING_INPUTS = {
     reassurance.AWAIT_WRITE_BACK,
     nudges.AWAIT_NUDGE,
     checkins.AWAIT_NOTE,
+    replies.AWAIT_REPLY,
 }
 
 
@@ -76,12 +89,13 @@ async def on_text(update: Update, context: Context) -> None:
             )
         elif awaited is not None and handler is not None:
             reply = await handler(rt, session, person, awaited.kind, awaited.ref, text)
-        else:
-            reply = (
-                Reply(texts.idle_text_paired(partner.first_name), keyboards.paired_keyboard())
-                if partner
-                else Reply(texts.IDLE_TEXT_UNPAIRED)
+        elif partner is not None:
+            offered = await reply_handlers.free_text(rt, session, person, text)
+            reply = offered or Reply(
+                texts.idle_text_paired(partner.first_name), keyboards.paired_keyboard()
             )
+        else:
+            reply = Reply(texts.IDLE_TEXT_UNPAIRED)
     await send(update, reply)
 
 

@@ -28,6 +28,8 @@ AWAITABLE = (
     "checkin_note",
     "trigger_feeling",
     "trigger_need",
+    "warm_reply",
+    "starter_time",
 )
 
 
