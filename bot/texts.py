@@ -1591,3 +1591,4 @@ def okay_told(partner: str) -> str:
 
 OKAY_ALREADY = "They already know."
 STARTER_TYPE_TIME = "Tap a time, or type your own (like 19:45)."
+STARTER_BAD_TIME = "That isn't a time I can read. Type it as HH:MM, like 19:45, or tap a time."

@@ -231,3 +231,21 @@ async def test_after_breathing_to_the_end_the_offer_comes(steady: Steady) -> Non
     offer = await alice.expect(texts.okay_offer("Bob"), timeout=15)
     await alice.press(texts.OKAY_BUTTON, offer)
     await bob.expect(texts.okay_now("Alice"))
+
+
+async def test_a_time_typed_after_other_time_is_taken_as_that_time(steady: Steady) -> None:
+    alice, bob = await apart(steady)
+    starter = next(m for m in alice.inbox if m.shown == texts.STARTER_INTRO)
+    nudge_row = starter.inline_rows[1]
+    assert nudge_row[1]["text"] == texts.STARTER_OTHER_TIME
+    await alice.press_data(nudge_row[1]["callback_data"], starter)
+    await steady.settle()
+    assert starter.shown == texts.STARTER_TYPE_TIME
+    await alice.send("quarter past four")
+    await alice.expect(texts.STARTER_BAD_TIME)
+    await alice.send("16:15")
+    added = await alice.expect("Added:")
+    assert "16:15" in added.shown
+    await bob.expect("Alice added a ritual")
+    await alice.send("17:00")  # taken once: later text is just text
+    await alice.expect("I only pass words to Bob")

@@ -17,6 +17,7 @@ from bot.handlers import pause as pause_handlers
 from bot.handlers import phrases as phrase_handlers
 from bot.handlers import reassurance as reassurance_handlers
 from bot.handlers import replies as reply_handlers
+from bot.handlers import rituals as ritual_handlers
 from bot.handlers import triggers as trigger_handlers
 from bot.handlers.common import Reply, answer, edit_pressed, send, unit_of_work
 from bot.runtime import Context, Runtime
@@ -29,6 +30,7 @@ from bot.services import (
     phrases,
     reassurance,
     replies,
+    rituals,
     triggers,
 )
 from bot.services.schedule import wall_time
@@ -45,6 +47,7 @@ TYPED: dict[str, TypedHandler] = {
     triggers.AWAIT_FEELING: trigger_handlers.typed_word,
     triggers.AWAIT_NEED: trigger_handlers.typed_word,
     replies.AWAIT_REPLY: reply_handlers.typed_reply,
+    rituals.AWAIT_STARTER_TIME: ritual_handlers.typed_starter_time,
 }
 
 

@@ -3,10 +3,12 @@ decline, the starter set offered after pairing, and "Planned ✓" on a date remi
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 
 from bot import callbacks, keyboards, texts
 from bot.callbacks import Buttons, Callback
+from bot.db.models import Person
 from bot.handlers.common import (
     Reply,
     answer,
@@ -16,7 +18,7 @@ from bot.handlers.common import (
     send,
     unit_of_work,
 )
-from bot.runtime import Context
+from bot.runtime import Context, Runtime
 from bot.services import rituals
 from bot.services.common import Refusal
 from bot.services.rituals import Added, Change, Changed, NewRitual, NoSuchNumber, Overview
@@ -209,10 +211,12 @@ async def starter_pressed(update: Update, context: Context, pressed: Callback) -
         await answer(update, texts.BUTTON_STALE)
         return
     if pressed.action == "o":
+        async with unit_of_work(rt, update) as (_session, person):
+            rituals.await_starter_time(person, rest[0], rt.clock.now())
         await answer(update)
         await edit_pressed(
             update,
-            texts.STARTER_INTRO,
+            texts.STARTER_TYPE_TIME,
             keyboards.inline(rituals.starter_time_buttons(couple, rest[0])),
         )
         return
@@ -252,3 +256,11 @@ async def date_pressed(update: Update, context: Context, pressed: Callback) -> N
     message = update.callback_query.message if update.callback_query else None
     reminder = getattr(message, "text", None) or ""
     await edit_pressed(update, texts.date_marked_planned(reminder))
+
+
+async def typed_starter_time(
+    rt: Runtime, session: AsyncSession, person: Person, _kind: str, ref: int | None, text: str
+) -> Reply:
+    """A time typed after 🕐 Other time."""
+    result = await rituals.add_starter_at(session, person, ref or 0, text, rt.clock.now())
+    return Reply(texts.STARTER_BAD_TIME if result is None else _added(result))
