@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, texts
@@ -182,7 +182,12 @@ async def draft(
         return Blocked(partner.first_name, until)
     if len(words) > REPLY_MAX_CHARS:
         return TooLong(len(words), REPLY_MAX_CHARS)
-    await session.execute(delete(Draft).where(Draft.person_id == person.id))
+    # Words nobody sent or kept are not kept past their hour (anyone's: the table stays tiny).
+    await session.execute(
+        delete(Draft).where(
+            or_(Draft.person_id == person.id, Draft.created_at < now - DRAFT_WINDOW)
+        )
+    )
     kept = Draft(person_id=person.id, couple_id=person.couple_id, text=words, created_at=now)
     session.add(kept)
     await session.flush()
