@@ -249,3 +249,36 @@ async def test_a_time_typed_after_other_time_is_taken_as_that_time(steady: Stead
     await bob.expect("Alice added a ritual")
     await alice.send("17:00")  # taken once: later text is just text
     await alice.expect("I only pass words to Bob")
+
+
+async def test_every_kind_of_the_partners_warmth_can_be_answered(steady: Steady) -> None:
+    """A note written ahead, a reply to a request, a shared I-statement, a reconnect wish: each
+    with 💛 and ✍️ Reply, and each 💛 reaches Bob."""
+    alice, bob = await apart(steady)
+    await bob.send("/note Proud of you")
+    await bob.expect("Saved")
+    await bob.send("/ritual add nudge 15:00 weekdays")
+    await bob.expect("Added:")
+    await steady.advance_to(utc(3, 2, 20))
+    letter = await alice.expect("💌 A note Bob wrote for you")
+    await alice.tap(texts.REASSURE_BUTTON)
+    await bob.press(texts.REPLY_HERE, await bob.expect("Alice asked for reassurance"))
+    here = await alice.expect(texts.from_partner("Bob", texts.REPLY_HERE))
+    await bob.send("/trigger you were quiet at dinner")
+    ask = await bob.expect(texts.TRIGGER_FEELING_ASK)
+    await bob.press("scared", ask)
+    await steady.settle()
+    await bob.press("reassurance", ask)
+    await steady.settle()
+    await bob.press(texts.share_with_button("Alice"), ask)
+    shared = await alice.expect("Bob wanted to share something")
+    await bob.send("/away 2026-03-10")
+    await bob.expect("Away until")
+    await bob.send("/back")
+    await bob.press(texts.RECONNECT_YES, await bob.expect(texts.RECONNECT))
+    wish = await alice.expect("Bob would like 20 minutes to reconnect")
+    for message in (letter, here, shared, wish):
+        assert message.buttons == WARM, message.shown
+        await alice.press(texts.TAPBACK_BUTTON, message)
+    await steady.settle()
+    assert count(bob, texts.tapped_back("Alice")) == 4
