@@ -249,6 +249,15 @@ async def test_a_time_typed_after_other_time_is_taken_as_that_time(steady: Stead
     await bob.expect("Alice added a ritual")
     await alice.send("17:00")  # taken once: later text is just text
     await alice.expect("I only pass words to Bob")
+    # A time tapped instead: a time typed later is just text too.
+    await alice.press(texts.STARTER_BACK, starter)
+    await steady.settle()
+    await alice.press_data(starter.inline_rows[2][1]["callback_data"], starter)
+    await steady.settle()
+    await alice.press("➕ Weekly talk 20:00 Sundays", starter)
+    await alice.expect("Added: Weekly talk")
+    await alice.send("21:00")
+    await alice.expect("I only pass words to Bob")
 
 
 async def test_every_kind_of_the_partners_warmth_can_be_answered(steady: Steady) -> None:

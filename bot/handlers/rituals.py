@@ -198,6 +198,8 @@ async def starter_pressed(update: Update, context: Context, pressed: Callback) -
     couple, *rest = pressed.refs
     async with unit_of_work(rt, update) as (session, person):
         own = person.couple_id == couple
+        if own and pressed.action in ("t", "b"):
+            rituals.drop_starter_time(person)
         if own and pressed.action in ("a", "t") and 0 <= rest[0] < len(rituals.STARTERS):
             kind, minutes, days = rituals.STARTERS[rest[0]]
             if pressed.action == "t":

@@ -21,7 +21,7 @@ from bot.db.engine import DUE_CHANGED
 from bot.db.models import Couple, Delivery, Person, Ritual, RitualSlot
 from bot.services import away, checkins, journal, nudges, outbox, review, triggers
 from bot.services.common import Refusal
-from bot.services.people import await_reply, partner_of
+from bot.services.people import await_reply, clear_awaiting, partner_of
 from bot.services.schedule import (
     EVERY_DAY,
     WEEKDAYS,
@@ -788,6 +788,12 @@ AWAIT_STARTER_TIME = "starter_time"
 def await_starter_time(person: Person, index: int, now: datetime) -> None:
     """🕐 Other time: besides the buttons, a time typed next is taken as that time."""
     await_reply(person, AWAIT_STARTER_TIME, index, now)
+
+
+def drop_starter_time(person: Person) -> None:
+    """A time tapped (or ‹ Back): a time typed later is just text again."""
+    if person.awaiting == AWAIT_STARTER_TIME:
+        clear_awaiting(person)
 
 
 async def add_starter_at(
