@@ -826,7 +826,10 @@ ADD_WORDS_BUTTON = "✍️ Add a few words"
 
 
 def checkin_answered(mood: str, partner: str) -> str:
-    return f"You're at {mood} today. Shared with {partner}."
+    return (
+        f"You're at {mood} today. Shared with {partner}. Anything to add? Send it, and it goes "
+        "with your check-in."
+    )
 
 
 def checkin_shared(name: str, mood: str) -> str:
@@ -1606,6 +1609,8 @@ def reassurance_asked_after_breathing(requester: str, words: str) -> str:
         f"{requester} asked for reassurance and had a minute to breathe first, then your words: "
         f"{quoted(words)}\nYou can follow up with one tap."
     )
+
+
 # Joint rituals and the question ---------------------------------------------------------------
 # A joint ritual (date, talk, question, the digest and review) happens at one instant for both,
 # on the couple's clock; every time shown says whose clock it is and what it is for the reader.
@@ -1828,3 +1833,59 @@ QUESTIONS: tuple[str, ...] = (
     "Which season feels most like us, and why?",
     "What's the kindest thing I've said to you?",
 )
+# Answering warmth ----------------------------------------------------------------------------
+# 💛 and ✍️ Reply under the partner's words; "Send this to Sam?" for free text typed soon after
+# them; a hard moment answered (bot/services/replies.py, bot/services/comfort.py).
+
+TAPBACK_BUTTON = "💛"
+WARM_REPLY_BUTTON = "✍️ Reply"
+TAPBACK_ALREADY = "You've already sent 💛 for this one."
+
+
+def tapped_back(name: str) -> str:
+    return f"{name} sent 💛 back."
+
+
+def send_this(partner: str) -> str:
+    return f"Send this to {partner}?"
+
+
+def send_draft_button(partner: str) -> str:
+    return f"Send to {partner}"
+
+
+KEEP_DRAFT_BUTTON = "Keep it"
+DRAFT_KEPT = "Kept. Nothing was sent."
+
+HUG_BUTTON = "💛 Send a hug"
+CALL_BUTTON = "📞 I'll call"
+WRITE_BUTTON = "✍️ Write"
+COMFORT_ALREADY = "You've already sent that one."
+
+
+def hug_from(name: str) -> str:
+    return f"💛 {name} sends you a hug."
+
+
+def will_call(name: str) -> str:
+    return f"📞 {name}: I'll call you."
+
+
+OKAY_BUTTON = "💛 I'm okay now"
+
+
+def okay_offer(partner: str) -> str:
+    return f"If you'd like {partner} to know you're steadier, one tap tells them."
+
+
+def okay_now(name: str) -> str:
+    return f"{name} is okay now."
+
+
+def okay_told(partner: str) -> str:
+    return f"I've let {partner} know."
+
+
+OKAY_ALREADY = "They already know."
+STARTER_TYPE_TIME = "Tap a time, or type your own (like 19:45)."
+STARTER_BAD_TIME = "That isn't a time I can read. Type it as HH:MM, like 19:45, or tap a time."

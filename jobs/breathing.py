@@ -23,7 +23,7 @@ from bot import callbacks, keyboards, texts
 from bot.clock import RUN_HOWEVER_LATE, Clock
 from bot.config import Settings
 from bot.db import Database
-from bot.services import balance, soothing
+from bot.services import balance, comfort, soothing
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +120,9 @@ class Breathing:
             return  # Stop was pressed while this step was being shown: that ended the run
         if done:
             await self._finish(run)
+            if run.step >= soothing.STEPS:  # breathed to the end: "I'm okay now" may follow
+                async with self._db.transaction() as session:
+                    await comfort.offer_okay_in_chat(session, run.chat_id, self._clock.now())
         else:
             self._plan(run)
 

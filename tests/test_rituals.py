@@ -166,7 +166,7 @@ async def test_a_checkin_answer_is_shared_with_a_few_words_if_wanted(steady: Ste
     await alex.press("4 🙂", prompt)
     await sam.expect("Alex checked in: 4 🙂")
     await steady.settle()
-    assert prompt.shown == "You're at 4 🙂 today. Shared with Sam."
+    assert prompt.shown == texts.checkin_answered("4 🙂", "Sam")
     answer = await alex.press_data(second_thoughts, prompt)
     assert answer.text == texts.CHECKIN_ALREADY
     await alex.press(texts.ADD_WORDS_BUTTON, prompt)

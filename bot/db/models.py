@@ -342,6 +342,8 @@ class Trigger(Base):
 
 # The dispatcher wakes at the earliest end of a pause (bot/services/pause.py: NEXT_END).
 Index("ix_people_paused_until", Person.paused_until)
+
+
 class QuestionRound(Base):
     """One occurrence of a couple's `question` ritual: which of texts.QUESTIONS was asked, at
     which instant (the same for both). Open for answers until the next round of the ritual;
@@ -367,5 +369,19 @@ class QuestionAnswer(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("question_rounds.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(SecretText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Draft(Base):
+    """Words typed just after the partner's, waiting for "Send this to Sam?": sent as the
+    person's own or kept (then deleted, either way). One per person: a newer one replaces it."""
+
+    __tablename__ = "drafts"
+    __table_args__ = NO_ID_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(SecretText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

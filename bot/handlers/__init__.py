@@ -30,6 +30,7 @@ from bot.handlers import (
     away,
     balance,
     checkins,
+    comfort,
     fallback,
     inputs,
     insights,
@@ -43,6 +44,7 @@ from bot.handlers import (
     quiet,
     reach,
     reassurance,
+    replies,
     review,
     rituals,
     soothing,
@@ -125,6 +127,8 @@ BUTTONS: dict[str, ButtonHandler] = {
     callbacks.REVIEW: review.review_pressed,
     callbacks.DELETE: privacy.delete_pressed,
     callbacks.QUESTION: questions.answer_pressed,
+    callbacks.WARMTH: replies.warmth_pressed,
+    callbacks.COMFORT: comfort.comfort_pressed,
 }
 
 
@@ -153,6 +157,8 @@ RELAYING_BUTTONS = {
     callbacks.AWAY,
     callbacks.REVIEW,
     callbacks.BALANCE,
+    callbacks.WARMTH,
+    callbacks.COMFORT,
 }
 
 

@@ -17,6 +17,8 @@ from bot.handlers import pause as pause_handlers
 from bot.handlers import phrases as phrase_handlers
 from bot.handlers import questions as question_handlers
 from bot.handlers import reassurance as reassurance_handlers
+from bot.handlers import replies as reply_handlers
+from bot.handlers import rituals as ritual_handlers
 from bot.handlers import triggers as trigger_handlers
 from bot.handlers.common import Reply, answer, edit_pressed, send, unit_of_work
 from bot.runtime import Context, Runtime
@@ -29,6 +31,8 @@ from bot.services import (
     phrases,
     questions,
     reassurance,
+    replies,
+    rituals,
     triggers,
 )
 from bot.services.schedule import wall_time
@@ -45,6 +49,8 @@ TYPED: dict[str, TypedHandler] = {
     triggers.AWAIT_FEELING: trigger_handlers.typed_word,
     triggers.AWAIT_NEED: trigger_handlers.typed_word,
     questions.AWAIT_ANSWER: question_handlers.typed_answer,
+    replies.AWAIT_REPLY: reply_handlers.typed_reply,
+    rituals.AWAIT_STARTER_TIME: ritual_handlers.typed_starter_time,
 }
 
 
@@ -57,6 +63,7 @@ RELAYING_INPUTS = {
     nudges.AWAIT_NUDGE,
     checkins.AWAIT_NOTE,
     questions.AWAIT_ANSWER,
+    replies.AWAIT_REPLY,
 }
 
 
@@ -89,12 +96,13 @@ async def on_text(update: Update, context: Context) -> None:
             )
         elif awaited is not None and handler is not None:
             reply = await handler(rt, session, person, awaited.kind, awaited.ref, text)
-        else:
-            reply = (
-                Reply(texts.idle_text_paired(partner.first_name), keyboards.paired_keyboard())
-                if partner
-                else Reply(texts.IDLE_TEXT_UNPAIRED)
+        elif partner is not None:
+            offered = await reply_handlers.free_text(rt, session, person, text)
+            reply = offered or Reply(
+                texts.idle_text_paired(partner.first_name), keyboards.paired_keyboard()
             )
+        else:
+            reply = Reply(texts.IDLE_TEXT_UNPAIRED)
     await send(update, reply)
 
 

@@ -20,7 +20,7 @@ from bot.handlers.common import (
     send,
     unit_of_work,
 )
-from bot.runtime import Context
+from bot.runtime import Context, Runtime
 from bot.services import rituals
 from bot.services.common import Refusal
 from bot.services.rituals import (
@@ -253,6 +253,8 @@ async def starter_pressed(update: Update, context: Context, pressed: Callback) -
     couple, *rest = pressed.refs
     async with unit_of_work(rt, update) as (session, person):
         own = person.couple_id == couple
+        if own and pressed.action in ("t", "b"):
+            rituals.drop_starter_time(person)
         if own and pressed.action in ("a", "t") and 0 <= rest[0] < len(rituals.STARTERS):
             kind, minutes, days = rituals.STARTERS[rest[0]]
             if pressed.action == "t":
@@ -266,10 +268,12 @@ async def starter_pressed(update: Update, context: Context, pressed: Callback) -
         await answer(update, texts.BUTTON_STALE)
         return
     if pressed.action == "o":
+        async with unit_of_work(rt, update) as (_session, person):
+            rituals.await_starter_time(person, rest[0], rt.clock.now())
         await answer(update)
         await edit_pressed(
             update,
-            texts.STARTER_INTRO,
+            texts.STARTER_TYPE_TIME,
             keyboards.inline(rituals.starter_time_buttons(couple, rest[0])),
         )
         return
@@ -309,3 +313,11 @@ async def date_pressed(update: Update, context: Context, pressed: Callback) -> N
     message = update.callback_query.message if update.callback_query else None
     reminder = getattr(message, "text", None) or ""
     await edit_pressed(update, texts.date_marked_planned(reminder))
+
+
+async def typed_starter_time(
+    rt: Runtime, session: AsyncSession, person: Person, _kind: str, ref: int | None, text: str
+) -> Reply:
+    """A time typed after 🕐 Other time."""
+    result = await rituals.add_starter_at(session, person, ref or 0, text, rt.clock.now())
+    return Reply(texts.STARTER_BAD_TIME if result is None else _added(result))

@@ -7,9 +7,9 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot import callbacks, keyboards, texts
 from bot.callbacks import Callback
-from bot.handlers.common import Reply, answer, edit_pressed, send
+from bot.handlers.common import Reply, answer, edit_pressed, send, unit_of_work
 from bot.runtime import Context
-from bot.services import soothing
+from bot.services import comfort, soothing
 
 
 async def start_breathing(
@@ -50,6 +50,9 @@ async def ground_pressed(update: Update, context: Context, pressed: Callback) ->
         await edit_pressed(update, *shown)
     else:
         await edit_pressed(update, texts.GROUND_DONE, keyboards.steadier())
+        rt = context.bot_data
+        async with unit_of_work(rt, update) as (session, person):
+            await comfort.offer_okay(session, person, rt.clock.now())
 
 
 async def breathe_pressed(update: Update, context: Context, pressed: Callback) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, texts
 from bot.db.models import Delivery, Person
-from bot.services import outbox
+from bot.services import outbox, replies
 from bot.services.common import Refusal, clean_text
 from bot.services.people import partner_of
 from bot.services.schedule import at_local, local_date
@@ -135,5 +135,6 @@ async def wish(
         key_prefix="reconnect-wish",
         kind="reconnect_wish",
         text=texts.reconnect_wish(person.first_name),
+        buttons_for=replies.warm_buttons,
         now=now,
     )

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import callbacks, texts
 from bot.callbacks import Buttons
 from bot.db.models import CheckIn, Person
-from bot.services import outbox
+from bot.services import comfort, outbox, replies
 from bot.services.common import Refusal, Rejected, TooLong, clean_text
 from bot.services.people import await_reply, partner_of
 
@@ -54,15 +54,19 @@ async def answer(
     )
     session.add(checkin)
     await session.flush()
+    low = mood in comfort.LOW_MOODS  # the partner gets one-tap ways to answer a hard day
     await outbox.tell_partner(
         session,
         person,
         partner,
         key=f"checkin:{delivery_id}",
-        kind="checkin_shared",
+        kind=comfort.LOW_KIND if low else "checkin_shared",
         text=texts.checkin_shared(person.first_name, texts.MOODS[mood]),
+        buttons_for=comfort.low_checkin_buttons if low else replies.warm_buttons,
         now=now,
     )
+    # Words typed next go with it (the answer says so; any command or Cancel drops that).
+    await_reply(person, AWAIT_NOTE, checkin.id, now)
     return Answered(partner.first_name, texts.MOODS[mood], checkin.id)
 
 
@@ -116,6 +120,7 @@ async def add_note(
         key=f"checkin-note:{checkin_id}",
         kind="checkin_shared",
         text=texts.checkin_note_shared(person.first_name, words),
+        buttons_for=replies.warm_buttons,
         now=now,
     )
     return partner.first_name

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import callbacks, texts
 from bot.callbacks import Buttons
 from bot.db.models import JournalEntry, Person
-from bot.services import outbox
+from bot.services import outbox, replies
 from bot.services.common import Refusal, Rejected, TooLong, clean_text
 from bot.services.people import partner_of
 from bot.services.schedule import local_now
@@ -71,6 +71,7 @@ async def add(
         text=notice,
         photo=photo,
         silent=True,  # a moment to look at later, not an interruption
+        buttons_for=replies.warm_buttons,
         now=now,
     )
     return Added(partner.first_name)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import callbacks, texts
 from bot.callbacks import Buttons
 from bot.db.models import Delivery, Letter, Person, QuickNote, Ritual, RitualSlot
-from bot.services import outbox
+from bot.services import outbox, replies
 from bot.services.common import Refusal, Rejected, TooLong, clean_text
 from bot.services.people import await_reply, partner_of
 
@@ -55,7 +55,10 @@ async def occur(session: AsyncSession, giver: Person, partner: Person, deliver: 
     letter = await _waiting_letter(session, giver)
     if letter is not None:
         letter.delivery_id = await deliver(
-            partner, texts.letter_from(giver.first_name, letter.text), kind=LETTER_KIND
+            partner,
+            texts.letter_from(giver.first_name, letter.text),
+            replies.warm_buttons,
+            kind=LETTER_KIND,
         )
         return
     notes = await quick_notes(session, giver)
@@ -104,6 +107,7 @@ async def _send(
         key=f"nudge:{delivery_id}",
         kind="nudge",
         text=texts.nudge_from(person.first_name, words),
+        buttons_for=replies.warm_buttons,
         now=now,
     )
     return Sent(partner.first_name, words) if sent else Refusal.ALREADY_ANSWERED

@@ -207,6 +207,7 @@ async def tell_partner_once(
     kind: str,
     text: str,
     now: datetime,
+    **options: Unpack[Options],
 ) -> str | Refusal:
     """A one-tap answer on row `delivery_id`, a `tapped_kind` message sent to `person`: their
     partner hears `text`, once (the key names the tapped row). Returns the partner's name;
@@ -216,6 +217,13 @@ async def tell_partner_once(
     if partner is None:
         return Refusal.STALE
     sent = await tell_partner(
-        session, person, partner, key=f"{key_prefix}:{delivery_id}", kind=kind, text=text, now=now
+        session,
+        person,
+        partner,
+        key=f"{key_prefix}:{delivery_id}",
+        kind=kind,
+        text=text,
+        now=now,
+        **options,
     )
     return partner.first_name if sent else Refusal.ALREADY_ANSWERED

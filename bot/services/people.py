@@ -29,6 +29,8 @@ AWAITABLE = (
     "trigger_feeling",
     "trigger_need",
     "question_answer",
+    "warm_reply",
+    "starter_time",
 )
 
 

@@ -14,7 +14,7 @@ from bot import callbacks, texts
 from bot.callbacks import Buttons
 from bot.db.base import table_of
 from bot.db.models import Delivery, Person, Phrase, ReassuranceRequest
-from bot.services import agreements, balance, limits, outbox, pause
+from bot.services import agreements, balance, limits, outbox, pause, replies
 from bot.services.availability import note_for
 from bot.services.common import Refusal, Rejected, TooLong, clean_text
 from bot.services.people import PARTNER, await_reply
@@ -227,6 +227,7 @@ async def quick_reply(
         key=f"reply:{asked.id}:{action}",
         kind="reassure_reply",
         text=texts.from_partner(person.first_name, label),
+        buttons_for=replies.warm_buttons,
         now=now,
     )
     done = set(
@@ -270,6 +271,7 @@ async def write_back(
         key=outbox.unique_key(f"write:{asked.id}"),
         kind="reassure_reply",
         text=texts.from_partner(person.first_name, words),
+        buttons_for=replies.warm_buttons,
         now=now,
     )
     return requester.first_name

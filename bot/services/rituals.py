@@ -23,7 +23,7 @@ from bot.db.engine import DUE_CHANGED
 from bot.db.models import Couple, Delivery, Person, Ritual, RitualSlot
 from bot.services import away, checkins, journal, nudges, outbox, questions, review, triggers
 from bot.services.common import Refusal
-from bot.services.people import partner_of
+from bot.services.people import await_reply, clear_awaiting, partner_of
 from bot.services.schedule import (
     EVERY_DAY,
     WEEKDAYS,
@@ -1121,3 +1121,33 @@ def day_buttons(kind_index: int, minutes: int) -> Buttons:
         ],
         [(texts.CANCEL_BUTTON, callbacks.pack(callbacks.RITUAL_ADD, "x"))],
     ]
+
+
+# --- a starter ritual at a time of one's own ------------------------------------------------
+
+AWAIT_STARTER_TIME = "starter_time"
+
+
+def await_starter_time(person: Person, index: int, now: datetime) -> None:
+    """🕐 Other time: besides the buttons, a time typed next is taken as that time."""
+    await_reply(person, AWAIT_STARTER_TIME, index, now)
+
+
+def drop_starter_time(person: Person) -> None:
+    """A time tapped (or ‹ Back): a time typed later is just text again."""
+    if person.awaiting == AWAIT_STARTER_TIME:
+        clear_awaiting(person)
+
+
+async def add_starter_at(
+    session: AsyncSession, person: Person, index: int, raw: str, now: datetime
+) -> Added | Refusal | None:
+    """The starter ritual `index` at the typed time; None if it is not a time (asked again)."""
+    if not 0 <= index < len(STARTERS):
+        return Refusal.STALE
+    minutes = parse_time(raw)
+    if minutes is None:
+        await_starter_time(person, index, now)
+        return None
+    kind, _, days = STARTERS[index]
+    return await add(session, person, kind, minutes, days, now)

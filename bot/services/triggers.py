@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import callbacks, texts
 from bot.callbacks import Buttons
 from bot.db.models import Person, Ritual, Trigger
-from bot.services import outbox
+from bot.services import outbox, replies
 from bot.services.common import Refusal, Rejected, TooLong, clean_text
 from bot.services.people import await_reply, partner_of
 from bot.services.schedule import local_now
@@ -183,6 +183,7 @@ async def settle(
             key=f"trigger:{trigger.id}",
             kind="trigger_shared",
             text=texts.trigger_from(person.first_name, statement(trigger)),
+            buttons_for=replies.warm_buttons,
             now=now,
         )
         return Settled(texts.trigger_shared(partner.first_name))
