@@ -40,6 +40,7 @@ TRIGGER = "tg"  # f:<trigger>:<feeling>, n:<trigger>:<need>, s(hare) t(alk) p(ri
 AWAY = "aw"  # y:<delivery> — "I'd like that" on a reconnect prompt
 REVIEW = "rv"  # k(eep) c(hange) — the delivery of the review
 DELETE = "dl"  # y(es) n(o) — the person asking to be erased
+DATES = "dm"  # x:<date> — remove a date that matters
 
 # How many ids each action carries; anything else is not one of ours.
 SHAPES: dict[str, dict[str, int]] = {
@@ -68,6 +69,7 @@ SHAPES: dict[str, dict[str, int]] = {
     AWAY: {"y": 1},
     REVIEW: {"k": 1, "c": 1},
     DELETE: {"y": 1, "n": 1},
+    DATES: {"x": 1},
 }
 
 _SHAPE = re.compile(r"^([a-z]{2}):([a-z]{1,4})((?::\d{1,10}){0,3})$")

@@ -27,7 +27,7 @@ from bot.db.models import Delivery
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.sender import PENDING, SENDING, UNCERTAIN, Sender
 from bot.metrics import Metrics
-from bot.services import rituals
+from bot.services import dates, rituals
 from bot.services.outbox import Priority
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ _NEXT = select(
     select(func.min(Delivery.due_at)).where(Delivery.status == PENDING).scalar_subquery(),
     select(func.min(Delivery.claimed_until)).where(Delivery.status == SENDING).scalar_subquery(),
     rituals.NEXT_SLOT,
+    dates.NEXT_SLOT,
 )
 
 
@@ -225,7 +226,8 @@ class Dispatcher:
                     .limit(BATCH)
                 )
             ).all()
-            next_row, lease, slot = (await connection.execute(_NEXT)).one()
+            next_row, lease, *slots = (await connection.execute(_NEXT)).one()
+        slot = min((s for s in slots if s is not None), default=None)
         first = min((r.due_at for r in rows), default=now)
         due = [(r.id, r.chat_id, Priority(r.priority)) for r in rows if r.id not in self._in_hand]
         row: datetime | None = next_row
@@ -249,12 +251,14 @@ class Dispatcher:
             )
 
     async def _materialize(self) -> None:
-        """Due ritual occurrences become outbox rows (and their slots move on), in batches."""
-        while not self._stopping:
-            async with self._db.transaction() as session:
-                handled = await rituals.materialize(session, self._clock.now(), MATERIALIZE_BATCH)
-            if handled < MATERIALIZE_BATCH:
-                return
+        """Due ritual occurrences and date reminders become outbox rows (and their slots move
+        on), in batches."""
+        for materialize in (rituals.materialize, dates.materialize):
+            while not self._stopping:
+                async with self._db.transaction() as session:
+                    handled = await materialize(session, self._clock.now(), MATERIALIZE_BATCH)
+                if handled < MATERIALIZE_BATCH:
+                    break
 
     async def _send(self, due: list[tuple[int, int, Priority]]) -> None:
         """One round: the first due row of each chat that may hear from us again, in the order

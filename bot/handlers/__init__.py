@@ -30,6 +30,7 @@ from bot.handlers import (
     away,
     balance,
     checkins,
+    dates,
     fallback,
     inputs,
     insights,
@@ -88,6 +89,7 @@ COMMANDS: dict[str, UpdateHandler] = {
     "triggers": triggers.listing,
     "away": away.away,
     "back": away.back,
+    "dates": dates.dates_command,
     "balance": balance.balance,
     "insights": insights.insights_command,
     "support": support.support,
@@ -123,6 +125,7 @@ BUTTONS: dict[str, ButtonHandler] = {
     callbacks.AWAY: away.wish_pressed,
     callbacks.REVIEW: review.review_pressed,
     callbacks.DELETE: privacy.delete_pressed,
+    callbacks.DATES: dates.dates_pressed,
 }
 
 
@@ -137,6 +140,7 @@ RELAYING_COMMANDS = {
     "safeword",
     "balance",
     "away",
+    "dates",
 }
 RELAYING_BUTTONS = {
     callbacks.PHRASE_ANSWER,
@@ -151,6 +155,7 @@ RELAYING_BUTTONS = {
     callbacks.AWAY,
     callbacks.REVIEW,
     callbacks.BALANCE,
+    callbacks.DATES,
 }
 
 
