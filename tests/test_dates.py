@@ -315,3 +315,21 @@ async def test_either_partner_may_remove_with_the_button(w: World) -> None:
     answer = await press_as(w["sam"], callbacks.pack(callbacks.DATES, "x", w["date"]))
     assert answer == "Removed: Your anniversary · 14 Jun 2019. Alex knows too."
     await w["alex"].expect("Sam removed a date: Your anniversary · 14 Jun 2019.")
+
+
+async def test_reminders_follow_a_partner_who_sets_a_new_time_zone(steady: Steady) -> None:
+    alice, bob = await couple(steady)
+    await alice.send("/dates add anniversary 2019-03-20")
+    await bob.expect("Alice added")
+    await bob.send("/timezone Asia/Tokyo")  # 10:00 in Tokyo is 01:00 UTC
+    await bob.expect("Your time zone is Asia/Tokyo")
+    await steady.walk(utc(2026, 3, 13, 0, 59) - steady.clock.now())
+    assert reminders(bob) == []
+    await steady.walk(timedelta(minutes=1))
+    await bob.expect("Your anniversary is in a week")
+    await bob.send("/timezone America/New_York")  # back to 05:00 on 13 March: not again at 10
+    await bob.expect("Your time zone is America/New_York")
+    await steady.walk(utc(2026, 3, 13, 15, 0) - steady.clock.now())
+    assert reminders(bob) == []
+    await steady.walk(utc(2026, 3, 19, 14, 0) - steady.clock.now())
+    await bob.expect("Your anniversary is tomorrow")

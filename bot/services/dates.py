@@ -415,6 +415,19 @@ async def _schedule(
         await session.delete(stale)
 
 
+async def reschedule_person(session: AsyncSession, person: Person, now: datetime) -> None:
+    """After a change of zone: the person's reminders follow their new clock. (One already sent
+    today is not sent again: its outbox key names the day and the lead, not the instant.)"""
+    session.info[DUE_CHANGED] = True
+    rows = await session.execute(
+        select(DateSlot, ImportantDate)
+        .join(ImportantDate, ImportantDate.id == DateSlot.date_id)
+        .where(DateSlot.person_id == person.id)
+    )
+    for slot, row in rows:
+        slot.next_due_at = next_reminder(row, person.timezone, now).at
+
+
 # The earliest instant a reminder is due (a scalar subquery, for the dispatcher's look).
 NEXT_SLOT = select(func.min(DateSlot.next_due_at)).scalar_subquery()
 
