@@ -21,6 +21,7 @@ from tests.faketelegram import FakeUser
 from tests.harness import Steady
 from tests.stories import invite, pair
 from tests.test_authorisation import assert_nothing_happened, press_as, snapshot
+from tests.test_pause import take_a_moment
 from tests.worlds import Prepared, World
 
 
@@ -333,3 +334,28 @@ async def test_reminders_follow_a_partner_who_sets_a_new_time_zone(steady: Stead
     assert reminders(bob) == []
     await steady.walk(utc(2026, 3, 19, 14, 0) - steady.clock.now())
     await bob.expect("Your anniversary is tomorrow")
+
+
+async def test_a_reminder_waits_out_a_pause_and_a_removed_date_is_never_recalled(
+    steady: Steady,
+) -> None:
+    alice, bob = await couple(steady)
+    await alice.send("/dates add anniversary 2019-03-20")
+    await bob.expect("Alice added")
+    await alice.send("/dates add Moving day 2026-03-21")
+    await bob.expect("Alice added")
+    # Friday 13 March, 09:50 in Berlin: Alice takes twenty minutes; her 10:00 reminder waits.
+    await steady.walk(utc(2026, 3, 13, 8, 50) - steady.clock.now())
+    await take_a_moment(alice, "20 minutes")
+    await steady.walk(utc(2026, 3, 13, 9, 9) - steady.clock.now())
+    assert reminders(alice) == []
+    await steady.walk(timedelta(minutes=1))
+    await alice.expect("Your anniversary is in a week")
+    # Saturday 14 March, Alice's quiet hours run to 10:30; Bob removes the moving day at 10:15.
+    await alice.send("/quiet 23:00-10:30")
+    await alice.expect("Quiet hours")
+    await steady.walk(utc(2026, 3, 14, 9, 15) - steady.clock.now())
+    await bob.send("/dates remove 2")
+    await bob.expect("Removed: “Moving day”")
+    await steady.walk(utc(2026, 3, 14, 12, 0) - steady.clock.now())
+    assert not [m for m in alice.inbox if "Moving day” is in a week" in m.shown]

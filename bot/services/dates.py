@@ -15,12 +15,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.db.engine import DUE_CHANGED
-from bot.db.models import DateSlot, ImportantDate, Person
+from bot.db.models import DateSlot, Delivery, ImportantDate, Person
 from bot.services import outbox
 from bot.services.common import Refusal, clean_text
 from bot.services.people import partner_of
@@ -293,6 +293,7 @@ async def add(
         if (row.month, row.day, row.year) == (when.month, when.day, when.year):
             return Unchanged()
         old_day = texts.day_of_year(row.month, row.day, row.year)
+        await _drop_queued(session, row)
         row.month, row.day, row.year = when.month, when.day, when.year
         if what.name is not None:
             row.name = what.name  # as typed this time
@@ -355,8 +356,9 @@ async def _remove(
         text=texts.date_removed_notice(person.first_name, _title(row, partner, person), day),
         now=now,
     )
-    await session.delete(row)  # its slots go with it; reminders already queued stay, at most
-    await session.flush()  # a day's worth, and say nothing untrue
+    await _drop_queued(session, row)
+    await session.delete(row)  # its slots go with it
+    await session.flush()
     return removed
 
 
@@ -393,6 +395,15 @@ def _reminded(row: ImportantDate, person: Person, partner: Person) -> list[Perso
     if row.kind == BIRTHDAY:
         return [p for p in (person, partner) if p.id != row.person_id]
     return [person, partner]
+
+
+async def _drop_queued(session: AsyncSession, row: ImportantDate) -> None:
+    """A reminder waiting out quiet hours or a pause would now say something untrue."""
+    await session.execute(
+        delete(Delivery).where(
+            Delivery.dedupe_key.like(f"date:{row.id}:%"), Delivery.status == "pending"
+        )
+    )
 
 
 async def _schedule(
