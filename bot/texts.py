@@ -1591,6 +1591,7 @@ DATE_REMOVE_BUTTON = "✖ Remove"
 
 
 def date_unreadable(typed: str) -> str:
+    typed = typed if len(typed) <= 30 else typed[:29] + "…"  # an echo, not a wall of text
     return (
         f"I couldn't read {quoted(typed)} as a day of the year. Write it like 2019-06-14 or "
         "14 Jun. Nothing was added."
@@ -1636,6 +1637,8 @@ def in_days(days: int) -> str:
 
 
 def date_line(number: int, title: str, day: str, next_day: date, days: int) -> str:
+    if days == 0:
+        return f"{number}. {title} · {day} — today"
     return f"{number}. {title} · {day} — next {date_label(next_day)}, {in_days(days)}"
 
 

@@ -359,3 +359,10 @@ async def test_a_reminder_waits_out_a_pause_and_a_removed_date_is_never_recalled
     await bob.expect("Removed: “Moving day”")
     await steady.walk(utc(2026, 3, 14, 12, 0) - steady.clock.now())
     assert not [m for m in alice.inbox if "Moving day” is in a week" in m.shown]
+
+
+async def test_a_very_long_unreadable_day_is_echoed_short(steady: Steady) -> None:
+    alice, _bob = await couple(steady)
+    await alice.send("/dates add Trip 1" + "9" * 4000)
+    reply = await alice.expect("I couldn't read “1999")
+    assert len(reply.shown) < 200

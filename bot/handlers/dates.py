@@ -71,7 +71,7 @@ async def dates_command(update: Update, context: Context) -> None:
         if action == "add":
             reply = _saved(await dates.add(session, person, " ".join(words[1:]), now))
         elif action == "remove":
-            number = int(words[1]) if len(words) == 2 and words[1].isdigit() else None
+            number = int(words[1]) if len(words) == 2 and words[1].isdecimal() else None
             reply = (
                 texts.DATE_REMOVE_USAGE
                 if number is None
