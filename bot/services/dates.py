@@ -510,7 +510,9 @@ async def _remind(
     ):
         assert person.quiet_end is not None
         due = quiet_ends(due, person.quiet_end, person.timezone)
-    skipped = stale or due > reminder.at + GRACE
+    # Someone Telegram can't reach (they stopped the bot) is not written to; their rituals wait too.
+    unreachable = person.unreachable_since is not None
+    skipped = stale or unreachable or due > reminder.at + GRACE
     years = reminder.occasion.year - row.year if row.kind == ANNIVERSARY and row.year else None
     await outbox.enqueue(
         session,
