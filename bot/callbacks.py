@@ -43,6 +43,7 @@ DELETE = "dl"  # y(es) n(o) — the person asking to be erased
 QUESTION = "qu"  # a:<delivery> — answer the question for two
 WARMTH = "wm"  # on the partner's words: h (💛 back), r (✍️ Reply) — delivery; s(end) k(eep) — draft
 COMFORT = "cf"  # low check-in: g(hug) c(all) w(rite) — delivery; o — the "I'm okay now" offer
+DATES = "dm"  # x:<date> — remove a date that matters
 
 # How many ids each action carries; anything else is not one of ours.
 SHAPES: dict[str, dict[str, int]] = {
@@ -74,6 +75,7 @@ SHAPES: dict[str, dict[str, int]] = {
     QUESTION: {"a": 1},
     WARMTH: {"h": 1, "r": 1, "s": 1, "k": 1},
     COMFORT: {"g": 1, "c": 1, "w": 1, "o": 1},
+    DATES: {"x": 1},
 }
 
 _SHAPE = re.compile(r"^([a-z]{2}):([a-z]{1,4})((?::\d{1,10}){0,3})$")

@@ -75,6 +75,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("triggers", "Your own log of those moments"),
     ("away", "Time apart until a date (e.g. /away 2026-12-24)"),
     ("back", "End time apart early"),
+    ("dates", "Dates that matter: anniversary, birthdays, your own"),
     ("balance", "A gentle balance for reassurance requests, if you both agree"),
     ("insights", "A picture of your last 8 weeks"),
     ("support", "Where to find professional help"),
@@ -1889,3 +1890,165 @@ def okay_told(partner: str) -> str:
 OKAY_ALREADY = "They already know."
 STARTER_TYPE_TIME = "Tap a time, or type your own (like 19:45)."
 STARTER_BAD_TIME = "That isn't a time I can read. Type it as HH:MM, like 19:45, or tap a time."
+# Dates that matter ---------------------------------------------------------------------------
+
+DATE_NAME_MAX = 60
+DATES_MAX = 30
+# What people type after /dates.
+TYPED_DATE_ACTIONS = {
+    "add": "add",
+    "set": "add",
+    "list": "list",
+    "remove": "remove",
+    "delete": "remove",
+    "rm": "remove",
+}
+TYPED_ANNIVERSARY = "anniversary"
+TYPED_BIRTHDAY = "birthday"
+TYPED_ME = {"me", "my", "mine", "myself"}
+TYPED_PARTNER = {"partner", "partners", "partner's"}
+TYPED_MONTHS = tuple(
+    (short.lower(), full)
+    for short, full in zip(
+        MONTHS_SHORT,
+        (
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ),
+        strict=True,
+    )
+)
+DATES_USAGE = (
+    "Add a date that matters with /dates add, then what it is and the day:\n"
+    "/dates add anniversary 2019-06-14\n"
+    "/dates add birthday 1990-04-03 (yours)\n"
+    "/dates add birthday partner 1991-11-20\n"
+    "/dates add First trip together 14 Sep\n"
+    "/dates alone lists them; /dates remove 2 removes the second."
+)
+DATES_EMPTY = "No dates yet.\n\n" + DATES_USAGE
+DATE_NAME_EMPTY = (
+    "What should the date be called? For example /dates add First trip together 2021-09-14."
+)
+DATES_FULL = f"You have {DATES_MAX} dates already. Remove one with /dates remove <number> first."
+DATE_UNCHANGED = "That date is already in your dates, just like that."
+DATE_REMOVE_USAGE = "Send /dates remove and the number from /dates, for example /dates remove 2."
+DATE_REMOVE_BUTTON = "✖ Remove"
+
+
+def date_unreadable(typed: str) -> str:
+    typed = typed if len(typed) <= 30 else typed[:29] + "…"  # an echo, not a wall of text
+    return (
+        f"I couldn't read {quoted(typed)} as a day of the year. Write it like 2019-06-14 or "
+        "14 Jun. Nothing was added."
+    )
+
+
+def date_year_unlikely(year: int) -> str:
+    return f"{year} looks like a typo for the year. Nothing was added."
+
+
+def date_name_too_long(length: int) -> str:
+    return (
+        f"That name is {length} characters; please keep it to {DATE_NAME_MAX} or fewer. "
+        "Nothing was added."
+    )
+
+
+def no_such_date(number: int) -> str:
+    return f"There's no date number {number}. /dates shows them, numbered."
+
+
+def day_of_year(month: int, day: int, year: int | None = None) -> str:
+    """ "14 Jun", or "14 Jun 2019" with the year it began."""
+    label = f"{day} {MONTHS_SHORT[month - 1]}"
+    return f"{label} {year}" if year else label
+
+
+def date_title(kind: str, name: str | None, whose: str | None) -> str:
+    """What a date is called for the reader: whose is "" for their own birthday, else a name."""
+    if kind == "anniversary":
+        return "Your anniversary"
+    if kind == "birthday":
+        return "Your birthday" if not whose else f"{whose}'s birthday"
+    return quoted(name or "")
+
+
+def in_days(days: int) -> str:
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    return f"in {days} days"
+
+
+def date_line(number: int, title: str, day: str, next_day: date, days: int) -> str:
+    if days == 0:
+        return f"{number}. {title} · {day} — today"
+    return f"{number}. {title} · {day} — next {date_label(next_day)}, {in_days(days)}"
+
+
+def dates_list(lines: list[str], remind_at: str) -> str:
+    return "\n".join(
+        [
+            "Dates that matter:",
+            *lines,
+            "",
+            f"Each of you gets a reminder a week and a day before, at {remind_at} your time "
+            "(a birthday's go to the other of you). /dates add adds one.",
+        ]
+    )
+
+
+def date_added(title: str, day: str, partner: str, remind_at: str) -> str:
+    return (
+        f"Added: {title} · {day}. {partner} knows too. Reminders come a week and a day "
+        f"before, at {remind_at} your time."
+    )
+
+
+def date_changed(title: str, old: str, new: str, partner: str) -> str:
+    return f"Changed: {title} · {old} → {new}. {partner} knows too."
+
+
+def date_removed(title: str, day: str, partner: str) -> str:
+    return f"Removed: {title} · {day}. {partner} knows too."
+
+
+def date_added_notice(name: str, title: str, day: str) -> str:
+    return f"{name} added a date that matters: {title} · {day}. See them all with /dates."
+
+
+def date_changed_notice(name: str, title: str, old: str, new: str) -> str:
+    return f"{name} changed a date that matters: {title} · {old} → {new}."
+
+
+def date_removed_notice(name: str, title: str, day: str) -> str:
+    return f"{name} removed a date: {title} · {day}."
+
+
+def day_ahead(title: str, lead: int, occasion: date, years: int | None) -> str:
+    """A week or a day ahead; with how many years, for an anniversary with its year."""
+    when = "tomorrow" if lead == 1 else "in a week"
+    since = f" — {years} {'year' if years == 1 else 'years'}" if years else ""
+    return f"{title} is {when}, {date_label(occasion)}{since}. 🗓"
+
+
+def away_countdown(days: int) -> str:
+    """After "… away until Tue 10 Mar." in /status."""
+    return "Back tomorrow." if days <= 1 else f"Back in {days} days."
+
+
+def reunion_eve(partner: str) -> str:
+    """The evening before time apart ends, to each of you."""
+    return f"One more night — tomorrow you and {partner} are together again. 🌙"

@@ -27,7 +27,7 @@ from bot.db.models import Delivery
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.sender import PENDING, SENDING, UNCERTAIN, Sender
 from bot.metrics import Metrics
-from bot.services import pause, rituals
+from bot.services import dates, pause, rituals
 from bot.services.outbox import Priority
 
 log = logging.getLogger(__name__)
@@ -44,12 +44,13 @@ CONCURRENCY = 3  # lanes: groups in flight, each sending one request at a time
 CHAT_SPACING = 1.0  # seconds between two messages to one chat
 
 
-# The next instants with work: a row due, a lease running out, a ritual slot due, a pause
+# The next instants with work: a row due, a lease running out, a ritual or date slot due, a pause
 # ending.
 _NEXT = select(
     select(func.min(Delivery.due_at)).where(Delivery.status == PENDING).scalar_subquery(),
     select(func.min(Delivery.claimed_until)).where(Delivery.status == SENDING).scalar_subquery(),
     rituals.NEXT_SLOT,
+    dates.NEXT_SLOT,
     pause.NEXT_END,
 )
 
@@ -216,7 +217,7 @@ class Dispatcher:
     async def _read(self) -> Look:
         """Due rows, first by priority (the agreed words before anything else), then in due
         order — but not those a handler is sending this moment (send_now); and the next
-        instants: a row due, a ritual slot due, a lease running out. One read: it waits for no
+        instants: a row due, a lease running out, a slot due, a pause ending. One read: it waits for no
         writer."""
         now = self._clock.now()
         async with self._db.reading() as connection:
@@ -228,7 +229,7 @@ class Dispatcher:
                     .limit(BATCH)
                 )
             ).all()
-            next_row, lease, slot, pause_end = (await connection.execute(_NEXT)).one()
+            next_row, lease, *work = (await connection.execute(_NEXT)).one()
         first = min((r.due_at for r in rows), default=now)
         due = [(r.id, r.chat_id, Priority(r.priority)) for r in rows if r.id not in self._in_hand]
         row: datetime | None = next_row
@@ -236,8 +237,8 @@ class Dispatcher:
             row = None  # all that is due is being sent by handlers; send_now wakes us after
         return Look(
             due=due,
-            next=min((t for t in (row, lease, slot, pause_end) if t is not None), default=None),
-            work_first=any(t is not None and t <= now for t in (lease, slot, pause_end)),
+            next=min((t for t in (row, lease, *work) if t is not None), default=None),
+            work_first=any(t is not None and t <= now for t in (lease, *work)),
             lag=max((now - first).total_seconds(), 0.0),
         )
 
@@ -261,12 +262,14 @@ class Dispatcher:
                 return
 
     async def _materialize(self) -> None:
-        """Due ritual occurrences become outbox rows (and their slots move on), in batches."""
-        while not self._stopping:
-            async with self._db.transaction() as session:
-                handled = await rituals.materialize(session, self._clock.now(), MATERIALIZE_BATCH)
-            if handled < MATERIALIZE_BATCH:
-                return
+        """Due ritual occurrences and date reminders become outbox rows (and their slots move
+        on), in batches."""
+        for materialize in (rituals.materialize, dates.materialize):
+            while not self._stopping:
+                async with self._db.transaction() as session:
+                    handled = await materialize(session, self._clock.now(), MATERIALIZE_BATCH)
+                if handled < MATERIALIZE_BATCH:
+                    break
 
     async def _send(self, due: list[tuple[int, int, Priority]]) -> None:
         """One round: the first due row of each chat that may hear from us again, in the order

@@ -3,7 +3,7 @@ both get a ritual to reconnect."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -89,3 +89,47 @@ async def test_bad_away_input_gets_a_correction_and_changes_nothing(
     async with steady.rt.db.transaction() as session:
         assert await session.scalar(select(Person.away_until).where(Person.id == 1)) is None
         assert await session.scalar(select(Delivery.id).where(Delivery.kind == "reconnect")) is None
+
+
+async def test_status_counts_the_days_to_the_reunion_and_both_hear_the_evening_before(
+    steady: Steady,
+) -> None:
+    alice, bob = await pair(steady, "Alice", "Bob")
+    await zones(alice, zone="Europe/Berlin")
+    await zones(bob, zone="America/New_York")
+    await alice.send("/away 2026-03-10 a conference")
+    await bob.expect("Alice is away until Tue 10 Mar (a conference)")
+    await bob.send("/status")
+    assert "Alice is away until Tue 10 Mar. Back in 8 days." in (await bob.expect("It's")).shown
+    await alice.send("/status")
+    assert "You're away until Tue 10 Mar. Back in 8 days." in (await alice.expect("It's")).shown
+
+    # The evening before, 20:00 on each clock: Berlin first, then New York (4 h later in UTC).
+    await steady.walk(datetime(2026, 3, 9, 18, 59, tzinfo=UTC) - steady.clock.now())
+    await bob.send("/status")
+    assert "Back tomorrow." in (await bob.expect("It's")).shown
+    assert not [m for m in alice.unread + bob.unread if "One more night" in m.shown]
+    await steady.walk(datetime(2026, 3, 9, 19, 0, tzinfo=UTC) - steady.clock.now())
+    await alice.expect("One more night — tomorrow you and Bob are together again. 🌙")
+    assert not [m for m in bob.unread if "One more night" in m.shown]
+    await steady.walk(datetime(2026, 3, 10, 0, 0, tzinfo=UTC) - steady.clock.now())
+    await bob.expect("One more night — tomorrow you and Alice are together again. 🌙")
+
+
+async def test_back_early_means_no_countdown_note(steady: Steady) -> None:
+    alice, bob = await pair(steady, "Alice", "Bob")
+    await alice.send("/away 2026-03-10")
+    await bob.expect("Alice is away")
+    await alice.send("/away 2026-03-12")  # a day later after all: one note, the new evening
+    await bob.expect("Alice is away until Thu 12 Mar")
+    await steady.walk(datetime(2026, 3, 11, 19, 59, tzinfo=UTC) - steady.clock.now())
+    assert not [m for m in alice.inbox + bob.inbox if "One more night" in m.shown]
+    await steady.walk(timedelta(minutes=1))
+    await alice.expect("One more night")
+    await bob.expect("One more night")
+    await alice.send("/away 2026-03-20")
+    await bob.expect("Alice is away until Fri 20 Mar")
+    await alice.send("/back")
+    await alice.expect(texts.RECONNECT)
+    await steady.walk(datetime(2026, 3, 20, 12, 0, tzinfo=UTC) - steady.clock.now())
+    assert not [m for m in alice.unread + bob.unread if "One more night" in m.shown]

@@ -32,6 +32,7 @@ ARGUMENTS = {
     "appreciate": "You're kind",
     "trigger": "a late reply",
     "away": "2026-04-01 travel",
+    "dates": "add anniversary 2019-06-14",
     "balance": "3 2h",
 }
 CALLS = [f"/{name} {ARGUMENTS.get(name, '1')}" for name, _ in texts.COMMANDS] + [

@@ -54,6 +54,8 @@ async def test_sensitive_text_is_stored_encrypted_and_read_back(
         await alex.expect("Added to your journal")
         await alex.send("/trigger the door slammed")
         await alex.expect(texts.TRIGGER_FEELING_ASK)
+        await alex.send("/dates add Our first dance 14 Feb")
+        await alex.expect("Added:")
         await alex.tap(texts.REASSURE_BUTTON)
         words = await alex.expect("💛 From Sam")
         assert "“You are my calm place.”" in words.shown
@@ -61,7 +63,8 @@ async def test_sensitive_text_is_stored_encrypted_and_read_back(
         assert len(stored) >= 4  # a phrase, a journal entry, a trigger, a waiting message
         assert all(v.startswith(("fernet:", '{"fernet": "fernet:')) for v in stored), stored
         flat = repr(stored)
-        for secret in ("calm place", "coffee", "door slammed"):
+        assert ("important_dates", "name") in {(t.name, n) for t, n in secret_columns()}
+        for secret in ("calm place", "coffee", "door slammed", "first dance"):
             assert secret not in flat
         await sam.send("/resume")
         await sam.expect("Morning coffee on the balcony")

@@ -385,3 +385,37 @@ class Draft(Base):
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(SecretText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ImportantDate(Base):
+    """A date that matters to the couple, every year: `anniversary` (one per couple), `birthday`
+    (`person_id`: whose — one each) or `other` (named by the couple). `year` is optional (the
+    year it began, or of birth); a 29 February falls on 28 February in other years."""
+
+    __tablename__ = "important_dates"
+    __table_args__ = NO_ID_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    name: Mapped[str | None] = mapped_column(SecretText)
+    month: Mapped[int] = mapped_column(SmallInteger)
+    day: Mapped[int] = mapped_column(SmallInteger)
+    year: Mapped[int | None] = mapped_column(Integer)
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DateSlot(Base):
+    """When one partner is next reminded of a date (a week, then a day ahead, at REMIND_AT on
+    their own clock): like a ritual slot, the dispatcher turns it into an outbox row when due
+    and moves it on (bot/services/dates.py)."""
+
+    __tablename__ = "date_slots"
+    __table_args__ = (UniqueConstraint("date_id", "person_id"), NO_ID_REUSE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    date_id: Mapped[int] = mapped_column(ForeignKey("important_dates.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

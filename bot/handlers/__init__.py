@@ -31,6 +31,7 @@ from bot.handlers import (
     balance,
     checkins,
     comfort,
+    dates,
     fallback,
     inputs,
     insights,
@@ -91,6 +92,7 @@ COMMANDS: dict[str, UpdateHandler] = {
     "triggers": triggers.listing,
     "away": away.away,
     "back": away.back,
+    "dates": dates.dates_command,
     "balance": balance.balance,
     "insights": insights.insights_command,
     "support": support.support,
@@ -129,6 +131,7 @@ BUTTONS: dict[str, ButtonHandler] = {
     callbacks.QUESTION: questions.answer_pressed,
     callbacks.WARMTH: replies.warmth_pressed,
     callbacks.COMFORT: comfort.comfort_pressed,
+    callbacks.DATES: dates.dates_pressed,
 }
 
 
@@ -143,6 +146,7 @@ RELAYING_COMMANDS = {
     "safeword",
     "balance",
     "away",
+    "dates",
 }
 RELAYING_BUTTONS = {
     callbacks.PHRASE_ANSWER,
@@ -159,6 +163,7 @@ RELAYING_BUTTONS = {
     callbacks.BALANCE,
     callbacks.WARMTH,
     callbacks.COMFORT,
+    callbacks.DATES,
 }
 
 

@@ -21,6 +21,8 @@ from bot.services.schedule import at_local, local_date
 RECONNECT_AT = 18 * 60  # the evening of the return day
 MAX_AHEAD = timedelta(days=366)
 RECONNECT_KEY = "away-return"
+EVE_AT = 20 * 60  # the evening before the return day: a warm countdown to each of you
+EVE_KEY = "away-eve"
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
@@ -29,6 +31,13 @@ def is_away(person: Person, instant: datetime) -> bool:
     return (
         person.away_until is not None and local_date(instant, person.timezone) < person.away_until
     )
+
+
+def days_left(person: Person, instant: datetime) -> int | None:
+    """Days until the return day, on the away person's own clock."""
+    if person.away_until is None or not is_away(person, instant):
+        return None
+    return (person.away_until - local_date(instant, person.timezone)).days
 
 
 def parse_day(word: str) -> date | None:
@@ -79,6 +88,19 @@ async def set_away(
     for recipient in (person, partner):
         due = at_local(day, RECONNECT_AT, recipient.timezone)
         await _reconnect(session, person, recipient, f"{day:%Y%m%d}", due, now)
+        eve = at_local(day - timedelta(days=1), EVE_AT, recipient.timezone)
+        if eve > now:  # back tomorrow, and this evening is over: nothing to count down
+            other = partner if recipient is person else person
+            await outbox.enqueue(
+                session,
+                key=f"{EVE_KEY}:{person.id}:{day:%Y%m%d}:{recipient.id}",
+                recipient=recipient,
+                kind="reunion_eve",
+                text=texts.reunion_eve(other.first_name),
+                couple_id=person.couple_id,
+                due_at=eve,
+                now=now,
+            )
     return AwaySet(texts.date_label(day))
 
 
@@ -99,12 +121,14 @@ async def back(session: AsyncSession, person: Person, now: datetime) -> bool | R
 
 
 async def _drop_reconnect(session: AsyncSession, person: Person) -> None:
-    await session.execute(
-        delete(Delivery).where(
-            Delivery.dedupe_key.like(f"{RECONNECT_KEY}:{person.id}:%"),
-            Delivery.status == "pending",
+    """The reconnect and the evening-before note of time apart that changed or ended."""
+    for prefix in (RECONNECT_KEY, EVE_KEY):
+        await session.execute(
+            delete(Delivery).where(
+                Delivery.dedupe_key.like(f"{prefix}:{person.id}:%"),
+                Delivery.status == "pending",
+            )
         )
-    )
 
 
 async def _reconnect(

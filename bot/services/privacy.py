@@ -13,8 +13,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
-from bot.db.base import Base
-from bot.db.models import Person
+from bot.db.base import Base, table_of
+from bot.db.models import ImportantDate, Person
 from bot.services import pairing
 
 # Not the person's data, and no use to them: the outbox's claim bookkeeping.
@@ -46,6 +46,12 @@ async def export(session: AsyncSession, person: Person, now: datetime) -> bytes:
     }
     own = (await session.execute(select(people).where(people.c.id == person.id))).mappings().one()
     data["people"] = [{k: _plain(v) for k, v in own.items()}]
+    # The couple's dates are both partners' (the anniversary the other one added, too).
+    dates = table_of(ImportantDate)
+    shared = await session.execute(
+        select(dates).where(dates.c.couple_id == person.couple_id).order_by(dates.c.id)
+    )
+    data[dates.name] = [{k: _plain(v) for k, v in row.items()} for row in shared.mappings()]
     for table, column in person_columns():
         rows = (
             await session.execute(

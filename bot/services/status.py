@@ -40,8 +40,10 @@ def _states(person: Person, name: str, viewer: Person, now: datetime) -> tuple[s
     busy = availability.busy_until(person, now)
     if busy is not None:
         out.append(texts.busy_status(name, wall_time(busy, viewer.timezone), person.busy_reason))
-    if person.away_until is not None and away.is_away(person, now):
-        out.append(texts.away_status(name, texts.date_label(person.away_until)))
+    days = away.days_left(person, now)
+    if person.away_until is not None and days is not None:
+        day = texts.date_label(person.away_until)
+        out.append(f"{texts.away_status(name, day)} {texts.away_countdown(days)}")
     return tuple(out)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Person
-from bot.services import rituals
+from bot.services import dates, rituals
 from bot.services.schedule import ZoneChoice, choose_zone, local_now
 
 
@@ -28,4 +28,5 @@ async def set_zone(
         return choice
     person.timezone = choice.zone
     await rituals.reschedule_person(session, person, now)
+    await dates.reschedule_person(session, person, now)
     return ZoneSet(choice.zone, local_now(now, choice.zone))
