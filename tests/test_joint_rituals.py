@@ -204,3 +204,17 @@ async def test_a_couple_from_before_the_shared_clock_gets_one_after_the_next_sta
     sunday = utc(2026, 3, 8, 17)
     talks = await rows(steady, "talk")
     assert talks["Alice"] == talks["Bob"] == [(sunday, "sent", sunday)]
+
+
+async def test_without_a_talk_the_weekly_digest_still_reaches_both_at_one_moment(
+    steady: Steady,
+) -> None:
+    alice, bob = await alice_and_bob(steady)
+    await alice.send("/journal Pancakes on the balcony.")
+    await bob.expect("Alice added to your journal")
+    await steady.walk(timedelta(days=7))
+    # Sunday 18:00 on the clock of the first of them to set a zone: Alice's, Berlin.
+    sunday = utc(2026, 3, 8, 17)
+    digests = await rows(steady, "digest")
+    assert digests["Alice"] == digests["Bob"] == [(sunday, "sent", sunday)]
+    assert len(received(bob, texts.DIGEST_HEAD)) == 1
