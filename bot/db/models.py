@@ -137,9 +137,11 @@ class ReassuranceRequest(Base):
 
 
 class Ritual(Base):
-    """A recurring moment of a couple: `kind` is nudge, checkin, date or talk; `minutes` is the
-    local time of day, `days` a bit mask (Monday = bit 0). A nudge has a giver, who is prompted;
-    the other kinds come to both partners, each at that local time in their own zone."""
+    """A recurring moment of a couple: `kind` is nudge, checkin, date, talk or question;
+    `minutes` is the local time of day, `days` a bit mask (Monday = bit 0). A nudge has a giver,
+    who is prompted on their own clock; a check-in comes to each at that time in their own zone;
+    the joint kinds (date, talk, question, the hidden digest) come to both at one instant, on the
+    couple's clock (Couple.timezone)."""
 
     __tablename__ = "rituals"
     __table_args__ = NO_ID_REUSE
