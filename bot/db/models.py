@@ -158,8 +158,8 @@ class Ritual(Base):
 
 
 class RitualSlot(Base):
-    """When a ritual next happens for one recipient, in their zone: the engine's single source
-    of truth. `next_due_at` is NULL while it waits (paused, no zone yet, unreachable)."""
+    """When a ritual next happens for one recipient, in the zone it follows (theirs, or for a
+    joint ritual the couple's clock): the engine's single source of truth. `next_due_at` is NULL while it waits (paused, no zone yet, unreachable)."""
 
     __tablename__ = "ritual_slots"
     __table_args__ = (UniqueConstraint("ritual_id", "person_id"), NO_ID_REUSE)
