@@ -1636,9 +1636,14 @@ def joint_label(
 ) -> str:
     """ "Weekly talk · Sundays 18:00 Berlin (12:00 your time)"; "… Berlin time" when the clocks
     agree."""
-    yours = f" ({mine} your time)" if mine is not None else " time"
+    yours = f" ({mine} your time)" if mine is not None else _time_word(city)
     text = f"{RITUAL_NAMES[kind]} · {days_words(days)} {time} {city}{yours}"
     return text + (" (paused)" if paused else "")
+
+
+def _time_word(city: str) -> str:
+    """ "Berlin time", but plain "UTC"."""
+    return "" if city == "UTC" else " time"
 
 
 # After a check-in's label: whose clock it follows.
@@ -1655,7 +1660,7 @@ def giver_clock(giver: str | None, mine: str | None) -> str:
 def moment(weekday: str, time: str, city: str, mine: str | None, my_weekday: str | None) -> str:
     """ "Friday 19:00 Berlin (13:00 your time)" — one instant on the couple's clock and yours."""
     if mine is None:
-        return f"{weekday} {time} {city} time"
+        return f"{weekday} {time} {city}{_time_word(city)}"
     return f"{weekday} {time} {city} ({f'{my_weekday} ' if my_weekday else ''}{mine} your time)"
 
 

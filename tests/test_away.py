@@ -46,9 +46,9 @@ async def test_time_apart_pauses_dates_not_check_ins_and_ends_with_a_reconnect(
     answer = await alex.press(texts.RECONNECT_YES, invite)
     assert answer.text == "I've let Sam know."
     await sam.expect("Alex would like 20 minutes to reconnect with you.")
-    # And the next Friday's date is on again.
-    await steady.advance_to(datetime(2026, 3, 13, 18, 0, tzinfo=UTC))
-    await alex.expect("Friday 19:00 is yours")
+    # And the next Friday's date is on again: announced on Thursday, the day before.
+    await steady.advance_to(datetime(2026, 3, 12, 18, 0, tzinfo=UTC))
+    await alex.expect("Friday 19:00 Berlin time is yours")
 
 
 async def test_back_ends_time_apart_early(steady: Steady) -> None:

@@ -133,7 +133,10 @@ async def test_every_four_weeks_the_talk_asks_if_the_rituals_still_work(steady: 
     # The first talk four weeks after pairing brings it.
     await steady.advance_to(datetime(2026, 4, 5, 18, 0, tzinfo=UTC))
     review = await alex.expect("Do these rituals still work for you both?")
-    assert "• Weekly talk · 18:00 · Sundays\n• Check-in · 12:30 · every day" in review.shown
+    assert (
+        "• Weekly talk · Sundays 18:00 UTC\n• Check-in · 12:30 · every day · each at your own"
+        in review.shown
+    )
     assert review.buttons == [texts.REVIEW_KEEP, texts.REVIEW_CHANGE]
     await alex.press(texts.REVIEW_KEEP, review)
     await sam.expect("Alex is happy with your rituals as they are.")

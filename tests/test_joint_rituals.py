@@ -15,6 +15,7 @@ from tests.faketelegram import FakeUser
 from tests.harness import Steady
 from tests.stories import pair
 from tests.test_rituals import received, set_zone, utc
+from tests.test_triggers import describe
 
 
 async def alice_and_bob(steady: Steady) -> tuple[FakeUser, FakeUser]:
@@ -204,3 +205,31 @@ async def test_a_couple_from_before_the_shared_clock_gets_one_after_the_next_sta
     sunday = utc(2026, 3, 8, 17)
     talks = await rows(steady, "talk")
     assert talks["Alice"] == talks["Bob"] == [(sunday, "sent", sunday)]
+
+
+async def test_without_a_talk_the_weekly_digest_still_reaches_both_at_one_moment(
+    steady: Steady,
+) -> None:
+    alice, bob = await alice_and_bob(steady)
+    await alice.send("/journal Pancakes on the balcony.")
+    await bob.expect("Alice added to your journal")
+    await steady.walk(timedelta(days=7))
+    # Sunday 18:00 on the clock of the first of them to set a zone: Alice's, Berlin.
+    sunday = utc(2026, 3, 8, 17)
+    digests = await rows(steady, "digest")
+    assert digests["Alice"] == digests["Bob"] == [(sunday, "sent", sunday)]
+    assert len(received(bob, texts.DIGEST_HEAD)) == 1
+
+
+async def test_a_moment_saved_for_the_talk_reaches_both_at_the_shared_talk(steady: Steady) -> None:
+    alice, bob = await alice_and_bob(steady)
+    await alice.send("/ritual add talk 18:00 wed")
+    await alice.expect("Added:")
+    offer = await describe(bob, "plans changed last minute", "unimportant", "to be heard")
+    await bob.press(texts.FOR_TALK_BUTTON, offer)
+    await bob.expect(texts.TRIGGER_FOR_TALK)
+    await steady.advance_to(utc(2026, 3, 4, 17, 0))  # Wednesday 18:00 in Berlin, noon in New York
+    statement = "When plans changed last minute, I felt unimportant. I need to be heard."
+    for user in (alice, bob):
+        talk = await user.expect("Time for your weekly talk")
+        assert f"To bring up today:\n• Bob: “{statement}”" in talk.shown

@@ -127,7 +127,8 @@ def test_no_question_repeats_until_all_were_asked() -> None:
 
 
 async def story(steady: Steady) -> dict[str, Any]:
-    """Two couples, Alex and Sam with a question just asked, and an outsider."""
+    """Two couples, Alex and Sam with a question just asked and a date just announced, and an
+    outsider."""
     alex, sam = await pair(steady, "Alex", "Sam")
     await pair(steady, "Kim", "Lee")
     zoe = steady.user("Zoe")
@@ -137,21 +138,22 @@ async def story(steady: Steady) -> dict[str, Any]:
     await set_zone(sam, "UTC")
     await alex.send("/ritual add question 09:30 daily")
     await alex.expect("Added:")
-    await steady.advance_to(utc(2026, 3, 2, 9, 30))
-    await alex.expect("A question for you both")
-    await sam.expect("A question for you both")
+    await alex.send("/ritual add date 09:31 daily")
+    await alex.expect("Added:")
+    await steady.advance_to(utc(2026, 3, 2, 9, 31))
+    for user in (alex, sam):
+        await user.expect("A question for you both")
+        await user.expect("plan something?")
     await steady.settle()
+    refs = {}
     async with steady.rt.db.transaction() as session:
-        ids = dict(
-            (
-                await session.execute(
-                    select(Person.first_name, Delivery.id)
-                    .join(Person, Person.id == Delivery.recipient_id)
-                    .where(Delivery.kind == "question")
-                )
-            ).all()
-        )
-    return {"question": ids["Alex"]}
+        for kind in ("question", "date"):
+            refs[kind] = await session.scalar(
+                select(Delivery.id)
+                .join(Person, Person.id == Delivery.recipient_id)
+                .where(Delivery.kind == kind, Person.first_name == "Alex")
+            )
+    return refs
 
 
 @pytest.fixture(scope="module")
@@ -159,18 +161,28 @@ def prepared(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> 
     return worlds.prepare(databases, tmp_path_factory.mktemp("world"), story)
 
 
+# (callback kind, action, which delivery): Alex's ✍️ Answer and his Planned ✓.
+SHARED_BUTTONS = [(callbacks.QUESTION, "a", "question"), (callbacks.DATE, "p", "date")]
+
+
+@pytest.mark.parametrize(("kind", "action", "ref"), SHARED_BUTTONS)
 @pytest.mark.parametrize("who", ["wrong_partner", "other_couple", "outsider"])
-async def test_an_answer_button_that_is_not_yours_changes_nothing(w: World, who: str) -> None:
+async def test_a_shared_ritual_button_that_is_not_yours_changes_nothing(
+    w: World, kind: str, action: str, ref: str, who: str
+) -> None:
     presser: FakeUser = {"wrong_partner": w["sam"], "other_couple": w["kim"], "outsider": w["zoe"]}[
         who
     ]
     before = await snapshot(w.steady)
-    answer = await press_as(presser, callbacks.pack(callbacks.QUESTION, "a", w["question"]))
+    answer = await press_as(presser, callbacks.pack(kind, action, w[ref]))
     assert answer == texts.BUTTON_STALE
     await assert_nothing_happened(w.steady, before, w, presser)
 
 
-async def test_an_answer_button_of_a_couple_that_unpaired_changes_nothing(w: World) -> None:
+@pytest.mark.parametrize(("kind", "action", "ref"), SHARED_BUTTONS)
+async def test_a_shared_ritual_button_of_a_couple_that_unpaired_changes_nothing(
+    w: World, kind: str, action: str, ref: str
+) -> None:
     alex, sam = w["alex"], w["sam"]
     await alex.send("/unpair")
     await alex.press(texts.UNPAIR_YES_BUTTON, await alex.expect("Unpair from Sam?"))
@@ -182,13 +194,16 @@ async def test_an_answer_button_of_a_couple_that_unpaired_changes_nothing(w: Wor
     alex.mark_read()
     sam.mark_read()
     before = await snapshot(w.steady)
-    answer = await press_as(alex, callbacks.pack(callbacks.QUESTION, "a", w["question"]))
+    answer = await press_as(alex, callbacks.pack(kind, action, w[ref]))
     assert answer == texts.BUTTON_STALE
     await assert_nothing_happened(w.steady, before, w, alex)
 
 
-async def test_the_rightful_presser_is_asked_for_an_answer(w: World) -> None:
-    """The refusals above mean something only if the same press works for its owner."""
+async def test_the_rightful_presser_is_not_refused(w: World) -> None:
+    """The refusals above mean something only if the same presses work for their owner."""
     answer = await press_as(w["alex"], callbacks.pack(callbacks.QUESTION, "a", w["question"]))
     assert answer is None
     await w["alex"].expect("The next text you send is your answer.")
+    answer = await press_as(w["alex"], callbacks.pack(callbacks.DATE, "p", w["date"]))
+    assert answer is None
+    await w["sam"].expect("Alex marked your date as planned ✓")

@@ -256,6 +256,8 @@ async def test_a_date_is_announced_to_both_the_day_before_and_planned_by_one_end
     # Planned by one is planned for both: Sam's own button says so and tells Alex nothing.
     answer = await sam.press(texts.PLANNED_BUTTON, sams)
     assert answer.text == texts.DATE_ALREADY_PLANNED
+    await steady.settle()
+    assert sams.shown.endswith(texts.DATE_PLANNED_SELF) and sams.buttons == []
     await steady.advance_to(utc(2026, 3, 6, 18, 0))  # the date itself brings no second reminder
     assert received(alex, "marked your date") == []
     assert len(received(sam, "plan something?")) == len(received(alex, "plan something?")) == 1

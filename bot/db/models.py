@@ -137,9 +137,11 @@ class ReassuranceRequest(Base):
 
 
 class Ritual(Base):
-    """A recurring moment of a couple: `kind` is nudge, checkin, date or talk; `minutes` is the
-    local time of day, `days` a bit mask (Monday = bit 0). A nudge has a giver, who is prompted;
-    the other kinds come to both partners, each at that local time in their own zone."""
+    """A recurring moment of a couple: `kind` is nudge, checkin, date, talk or question;
+    `minutes` is the local time of day, `days` a bit mask (Monday = bit 0). A nudge has a giver,
+    who is prompted on their own clock; a check-in comes to each at that time in their own zone;
+    the joint kinds (date, talk, question, the hidden digest) come to both at one instant, on the
+    couple's clock (Couple.timezone)."""
 
     __tablename__ = "rituals"
     __table_args__ = NO_ID_REUSE
@@ -156,8 +158,8 @@ class Ritual(Base):
 
 
 class RitualSlot(Base):
-    """When a ritual next happens for one recipient, in their zone: the engine's single source
-    of truth. `next_due_at` is NULL while it waits (paused, no zone yet, unreachable)."""
+    """When a ritual next happens for one recipient, in the zone it follows (theirs, or for a
+    joint ritual the couple's clock): the engine's single source of truth. `next_due_at` is NULL while it waits (paused, no zone yet, unreachable)."""
 
     __tablename__ = "ritual_slots"
     __table_args__ = (UniqueConstraint("ritual_id", "person_id"), NO_ID_REUSE)

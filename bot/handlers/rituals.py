@@ -300,16 +300,15 @@ async def _edit_to(update: Update, reply: Reply) -> None:
 
 
 async def date_pressed(update: Update, context: Context, pressed: Callback) -> None:
-    """Planned ✓ on a date reminder."""
+    """Planned ✓ on a date reminder (or on the partner's copy, once it is planned: the button
+    goes and the reminder says it is planned)."""
     rt = context.bot_data
     async with unit_of_work(rt, update) as (session, person):
         result = await rituals.date_planned(session, person, pressed.ref or 0, rt.clock.now())
-    if isinstance(result, Refusal):
-        await answer(
-            update, texts.BUTTON_STALE if result is Refusal.STALE else texts.DATE_ALREADY_PLANNED
-        )
+    if result is Refusal.STALE:
+        await answer(update, texts.BUTTON_STALE)
         return
-    await answer(update)
+    await answer(update, texts.DATE_ALREADY_PLANNED if isinstance(result, Refusal) else None)
     message = update.callback_query.message if update.callback_query else None
     reminder = getattr(message, "text", None) or ""
     await edit_pressed(update, texts.date_marked_planned(reminder))

@@ -54,7 +54,7 @@ JOINT = frozenset({"date", "talk", "question", "digest"})
 # "morning": a date is announced at 09:00 on its day (the day before, if it is that early).
 DATE_MORNING = 9 * 60
 # Every couple has one hidden ritual: the weekly journal digest (with the review every 4 weeks),
-# Sunday 18:00 on each partner's clock. It stands aside while the couple has a talk ritual,
+# Sunday 18:00 on the couple's clock. It stands aside while the couple has a talk ritual,
 # whose occurrence brings both instead. It is not listed, counted or changeable.
 DIGEST = "digest"
 DIGEST_AT = (18 * 60, 1 << 6)
