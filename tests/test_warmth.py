@@ -302,15 +302,3 @@ async def test_every_kind_of_the_partners_warmth_can_be_answered(steady: Steady)
         await alice.press(texts.TAPBACK_BUTTON, message)
     await steady.settle()
     assert count(bob, texts.tapped_back("Alice")) == 4
-
-
-async def test_words_typed_just_after_a_request_for_reassurance_are_offered_too(
-    steady: Steady,
-) -> None:
-    alice, bob = await apart(steady)
-    await alice.tap(texts.REASSURE_BUTTON)
-    await bob.expect("Alice asked for reassurance")
-    await bob.send("On my way home, love")
-    await bob.press(texts.send_draft_button("Alice"), await bob.expect(texts.send_this("Alice")))
-    words = await alice.expect(texts.from_partner("Bob", "On my way home, love"))
-    assert words.buttons == WARM

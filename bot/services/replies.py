@@ -47,11 +47,6 @@ WARM_KINDS = frozenset(
 )
 
 
-# Free text soon after these is offered to the partner: their warmth, and their request for
-# reassurance (which has its own answers, ✍️ Write back among them, but typing is natural too).
-ANSWERABLE_KINDS = WARM_KINDS | {"reassure_asked"}
-
-
 def warm_buttons(delivery_id: int) -> Buttons:
     """💛 and ✍️ Reply, naming the message they answer."""
     return [
@@ -174,7 +169,7 @@ async def draft(
         .where(
             Delivery.recipient_id == person.id,
             Delivery.couple_id == person.couple_id,
-            Delivery.kind.in_(ANSWERABLE_KINDS),
+            Delivery.kind.in_(WARM_KINDS),
             Delivery.status == "sent",
             Delivery.sent_at >= now - DRAFT_WINDOW,
         )
