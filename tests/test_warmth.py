@@ -105,15 +105,26 @@ async def test_words_typed_after_a_note_are_offered_and_sent_only_on_a_tap(
     await alice.expect("I only pass words to Bob when you ask me to")
 
 
-async def test_a_tap_back_in_his_quiet_hours_arrives_without_sound(steady: Steady) -> None:
+async def test_a_tap_back_in_his_quiet_hours_arrives_without_sound_across_his_dst_change(
+    steady: Steady,
+) -> None:
     alice, bob = await apart(steady)
     await bob.send("/quiet 22:00-07:00")
     await bob.expect("Quiet hours")
     note = await bobs_nudge(steady, alice, bob)
-    await steady.advance_to(utc(3, 3, 4))  # 05:00 in Berlin, 23:00 in New York
+    # A week on, New York has moved its clocks (8 March) and Berlin not yet: 02:30 UTC is 22:30
+    # for Bob now — quiet — where a week ago it was 21:30.
+    await steady.advance_to(utc(3, 9, 2, 30))
     await alice.press(texts.TAPBACK_BUTTON, note)
     back = await bob.expect(texts.tapped_back("Alice"))
     assert back.disable_notification
+    # And out of his quiet hours, the same kind of answer comes with sound.
+    await bob.send("/journal Bagels")
+    entry = await alice.expect("📓 Bob added to your journal")
+    await steady.advance_to(utc(3, 9, 15))  # 11:00 in New York
+    await alice.press(texts.TAPBACK_BUTTON, entry)
+    loud = await bob.expect(texts.tapped_back("Alice"))
+    assert not loud.disable_notification
 
 
 async def test_answers_count_toward_the_hours_relay_limit(steady: Steady) -> None:

@@ -180,15 +180,16 @@ async def tell_partner(
 
 
 async def tapped(
-    session: AsyncSession, person: Person, delivery_id: int, kind: str
+    session: AsyncSession, person: Person, delivery_id: int, kind: str | frozenset[str]
 ) -> Person | None:
     """For a button on row `delivery_id`: the person's partner, if that row is a `kind` message
-    sent to `person` in the couple they are in now — else None (the button is not theirs, or
-    no longer means anything)."""
+    (or of one of the kinds) sent to `person` in the couple they are in now — else None (the
+    button is not theirs, or no longer means anything)."""
+    kinds = frozenset({kind}) if isinstance(kind, str) else kind
     row = await session.get(Delivery, delivery_id)
     if (
         row is None
-        or row.kind != kind
+        or row.kind not in kinds
         or row.recipient_id != person.id
         or row.couple_id is None
         or row.couple_id != person.couple_id

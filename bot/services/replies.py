@@ -57,28 +57,11 @@ def warm_buttons(delivery_id: int) -> Buttons:
     ]
 
 
-async def _warm(
-    session: AsyncSession, person: Person, delivery_id: int, kinds: frozenset[str] = WARM_KINDS
-) -> Person | None:
-    """The partner, if `delivery_id` is a message of theirs that reached `person` in the couple
-    they are in now (see outbox.tapped)."""
-    row = await session.get(Delivery, delivery_id)
-    if (
-        row is None
-        or row.kind not in kinds
-        or row.recipient_id != person.id
-        or row.couple_id is None
-        or row.couple_id != person.couple_id
-    ):
-        return None
-    return await partner_of(session, person)
-
-
 async def tap_back(
     session: AsyncSession, person: Person, delivery_id: int, now: datetime
 ) -> str | Refusal:
     """💛: the partner hears "Alex sent 💛 back", once for this message. Returns their name."""
-    partner = await _warm(session, person, delivery_id)
+    partner = await outbox.tapped(session, person, delivery_id, WARM_KINDS)
     if partner is None:
         return Refusal.STALE
     sent = await outbox.tell_partner(
@@ -98,7 +81,7 @@ async def start_reply(
 ) -> str | Refusal:
     """✍️ Reply (or ✍️ Write): the next text goes to the partner as theirs. Returns the
     partner's name."""
-    partner = await _warm(session, person, delivery_id, kinds)
+    partner = await outbox.tapped(session, person, delivery_id, kinds)
     if partner is None:
         return Refusal.STALE
     await_reply(person, AWAIT_REPLY, delivery_id, now)
@@ -109,7 +92,7 @@ async def send_reply(
     session: AsyncSession, person: Person, delivery_id: int, raw: str, now: datetime
 ) -> str | Rejected:
     """The text typed after ✍️ Reply. Returns the partner's name."""
-    partner = await _warm(session, person, delivery_id)
+    partner = await outbox.tapped(session, person, delivery_id, WARM_KINDS)
     if partner is None:
         return Refusal.STALE
     words = clean_text(raw)
