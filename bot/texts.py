@@ -955,16 +955,6 @@ def pause_started(partner: str, until: str) -> str:
     )
 
 
-def pause_started_partner_paused(partner: str, until: str) -> str:
-    """Started while the partner is taking a moment too: they hear of it when theirs ends, and
-    only if this one is still going then."""
-    return (
-        f"Take the time you need. Rituals wait until {until}. {partner} is taking a moment too; "
-        "if yours is still going when theirs ends, they'll hear when you'll be back. /resume "
-        "ends it sooner. Would you like to breathe together?"
-    )
-
-
 def pause_notice(name: str, until: str) -> str:
     return (
         f"{name} needs a moment to settle. They'll be back at {until} (your time). Nothing you "
@@ -1563,6 +1553,16 @@ def database_unreachable(url: str, error: str) -> str:
 PAUSE_BUNDLE_HEAD = "While you took a moment:"
 PAUSE_BUNDLE_PHOTO = "\n(with a photo — /journal shows it)"
 MESSAGE_MAX_CHARS = 4096  # Telegram's limit for one message
+
+
+def pause_started_partner_paused(partner: str, until: str) -> str:
+    """Started while the partner is taking a moment too: they hear of it when theirs ends, and
+    only if this one is still going then."""
+    return (
+        f"Take the time you need. Rituals wait until {until}. {partner} is taking a moment too; "
+        "if yours is still going when theirs ends, they'll hear when you'll be back. /resume "
+        "ends it sooner. Would you like to breathe together?"
+    )
 
 
 def pause_bundle(items: list[str]) -> list[str]:

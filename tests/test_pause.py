@@ -3,12 +3,15 @@ neutrally with the time of return, rituals and relays wait, and both come back t
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from bot import texts
-from bot.db.models import Agreement, Pause, Person
+from bot.db import Database
+from bot.db.models import Agreement, Delivery, Pause, Person
+from bot.services import pause
 from tests.faketelegram import FakeUser, Message
 from tests.harness import T0, Steady
 from tests.stories import agree_phrase, pair
@@ -487,3 +490,36 @@ async def test_a_pause_holds_shares_nudges_and_proposals_too(steady: Steady) -> 
         assert item in bundle.shown, bundle.shown
     await steady.settle()
     assert [m for m in alex.inbox[since:] if "Sam" in m.shown] == [bundle]
+
+
+async def test_two_processes_ending_the_same_pause_make_one_bundle(steady: Steady) -> None:
+    alex, sam = await berlin_and_new_york(steady)
+    await agree_phrase(sam, alex, "Always.")
+    await take_a_moment(alex, "20 minutes")
+    await sam.tap(texts.REASSURE_BUTTON)
+    await sam.expect("💛 From Alex")
+    await sam.send("/journal Coffee for two")
+    await sam.expect("Added to your journal")
+    await steady.stop()
+    end = T0 + timedelta(minutes=20)
+    two = [Database(steady.settings.database_url) for _ in range(2)]
+
+    async def end_pauses(db: Database) -> int:
+        async with db.transaction() as session:
+            return await pause.end_due(session, end, 10)
+
+    try:
+        ended = await asyncio.gather(*(end_pauses(db) for db in two))
+    finally:
+        for db in two:
+            await db.dispose()
+    assert sorted(ended) == [0, 1]
+    steady.clock.set(end)
+    await steady.start()
+    await steady.settle()
+    bundle = await alex.expect(texts.PAUSE_BUNDLE_HEAD)
+    assert "Sam asked for reassurance" in bundle.shown and "Coffee for two" in bundle.shown
+    assert len(bundles(alex)) == 1
+    async with steady.rt.db.transaction() as session:
+        held = list(await session.scalars(select(Delivery).where(Delivery.status == pause.BUNDLED)))
+    assert len(held) == 2 and all(row.payload is None for row in held)
