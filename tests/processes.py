@@ -20,6 +20,8 @@ from bot.services.schedule import EVERY_DAY
 from tests.faketelegram import FakeTelegram, FakeUser
 
 ROOT = Path(__file__).resolve().parents[1]
+# Seconds: only a guard against a hang (every wait ends on its event), generous for a busy machine.
+HANG = 120.0
 
 
 def bot_env(telegram: FakeTelegram, database_url: str, **extra: str) -> dict[str, str]:
@@ -142,7 +144,7 @@ async def statuses(
     return counts
 
 
-async def sent_out(telegram: FakeTelegram, database_url: str, timeout: float = 30) -> None:
+async def sent_out(telegram: FakeTelegram, database_url: str, timeout: float = HANG) -> None:
     """Until nothing is left to send — no outbox row pending or being sent, no call in flight —
     after which no message (and so no duplicate) can still come."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -177,7 +179,7 @@ async def journal_caught_up(telegram: FakeTelegram, directory: Path, since: int)
         sent = sum(method in SENDS for _, method, _ in telegram.arrivals[since:])
         return journal_lines(directory) >= sent
 
-    await wait_until(caught_up, 30, "the journal's lines for what Telegram received")
+    await wait_until(caught_up, HANG, "the journal's lines for what Telegram received")
 
 
 def prompts(user: FakeUser) -> int:

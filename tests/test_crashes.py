@@ -12,6 +12,7 @@ import pytest
 from jobs.dispatcher import CONCURRENCY
 from tests.faketelegram import FakeTelegram, Fault, FaultPlan
 from tests.processes import (
+    HANG,
     BotProcess,
     bot_env,
     journal_caught_up,
@@ -36,14 +37,14 @@ async def test_killed_between_telegram_accepting_and_recording_nothing_is_sent_t
     telegram.faults = FaultPlan(script=[Fault("hold")], only_chat=alex.id)
     env = bot_env(telegram, database_url)
     first = await BotProcess.start(env, tmp_path)
-    await asyncio.wait_for(telegram.faults.held.wait(), 30)
+    await asyncio.wait_for(telegram.faults.held.wait(), HANG)
     await journal_caught_up(telegram, tmp_path, since=0)
     await first.kill()
     telegram.faults.release()
     assert prompts(alex) == 1
 
     second = await BotProcess.start(env, tmp_path)
-    await wait_until(lambda: prompts(sam) == 1, 30, "Sam's check-in")
+    await wait_until(lambda: prompts(sam) == 1, HANG, "Sam's check-in")
     await sent_out(telegram, database_url)  # a duplicate would have come by now
     assert await second.terminate() == 0
     assert (prompts(alex), prompts(sam)) == (1, 1)
@@ -63,7 +64,7 @@ async def test_killed_between_claiming_and_sending_the_unsent_claims_are_sent_on
     telegram.faults = FaultPlan(script=[Fault("hold")], hold_spell=True)
     env = bot_env(telegram, database_url, TELEGRAM_RATE_LIMIT="0")
     first = await BotProcess.start(env, tmp_path)
-    await asyncio.wait_for(telegram.faults.held.wait(), 30)
+    await asyncio.wait_for(telegram.faults.held.wait(), HANG)
     await every_lane_held(telegram)
     await journal_caught_up(telegram, tmp_path, since=0)
     claimed = (await statuses(database_url)).get("sending", 0)
@@ -89,7 +90,7 @@ async def test_killed_between_recording_an_occurrence_and_sending_it_nothing_is_
     telegram.faults = FaultPlan(script=[Fault("hold")])
     env = bot_env(telegram, database_url, TELEGRAM_RATE_LIMIT="2")
     first = await BotProcess.start(env, tmp_path)
-    await asyncio.wait_for(telegram.faults.held.wait(), 30)
+    await asyncio.wait_for(telegram.faults.held.wait(), HANG)
     await journal_caught_up(telegram, tmp_path, since=0)
     pending = (await statuses(database_url)).get("pending", 0)
     await first.kill()
@@ -119,7 +120,7 @@ async def test_killed_again_and_again_mid_burst_every_checkin_arrives_once(
     for _ in range(3):
         since = len(telegram.arrivals)
         process = await BotProcess.start(env, tmp_path)
-        await asyncio.wait_for(telegram.faults.held.wait(), 60)
+        await asyncio.wait_for(telegram.faults.held.wait(), HANG)
         await every_lane_held(telegram)
         await journal_caught_up(telegram, tmp_path, since)
         await process.kill()
@@ -134,7 +135,7 @@ async def test_killed_again_and_again_mid_burst_every_checkin_arrives_once(
 async def every_lane_held(telegram: FakeTelegram) -> None:
     """Until each of the dispatcher's lanes has a request held by Telegram: every request that
     was going to leave before the kill has left."""
-    await telegram.wait_for(lambda: telegram.inflight >= CONCURRENCY, 30, "every lane held")
+    await telegram.wait_for(lambda: telegram.inflight >= CONCURRENCY, HANG, "every lane held")
 
 
 async def test_killed_while_the_agreed_words_are_on_their_way_they_arrive_once(
@@ -148,12 +149,12 @@ async def test_killed_while_the_agreed_words_are_on_their_way_they_arrive_once(
     env = bot_env(telegram, database_url)
     first = await BotProcess.start(env, tmp_path)
     await alex.send("/reassure")
-    await asyncio.wait_for(telegram.faults.held.wait(), 30)
+    await asyncio.wait_for(telegram.faults.held.wait(), HANG)
     # Telegram hands an update out again until the bot's next poll confirms it; a bot killed
     # before that would see the same tap again after the restart (a second request). And the
     # request reaches Telegram a moment before the bot's journal line says it left (on a busy
     # machine, longer): the kill lands after both, as the test's name says.
-    await wait_until(lambda: not telegram.bot.updates, 30, "the tap confirmed by the next poll")
+    await wait_until(lambda: not telegram.bot.updates, HANG, "the tap confirmed by the next poll")
     await journal_caught_up(telegram, tmp_path, since=0)
     await first.kill()
     telegram.faults.release()
@@ -163,7 +164,7 @@ async def test_killed_while_the_agreed_words_are_on_their_way_they_arrive_once(
     def notices() -> int:
         return sum(1 for m in sam.inbox if "Alex asked for reassurance" in m.shown)
 
-    await wait_until(lambda: notices() >= 1, 30, "Sam's notice")
+    await wait_until(lambda: notices() >= 1, HANG, "Sam's notice")
     await sent_out(telegram, database_url)
     assert await second.terminate() == 0
     assert [m.shown for m in alex.inbox] == ["💛 From Sam:\n\n“Right here.”"]

@@ -18,6 +18,7 @@ from bot import texts
 from bot.db.models import Delivery
 from tests.faketelegram import FakeTelegram
 from tests.harness import Steady
+from tests.processes import HANG
 from tests.stories import agree_phrase, pair
 
 
@@ -30,7 +31,7 @@ def clean_env(**values: str) -> dict[str, str]:
 
 
 async def run_bot(
-    cwd: Path, env: dict[str, str], *args: str, timeout: float = 30
+    cwd: Path, env: dict[str, str], *args: str, timeout: float = HANG
 ) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -169,7 +170,7 @@ async def test_the_real_process_answers_and_stops_gracefully_on_sigterm(
     try:
         alex = telegram.user("Alex")
         await alex.start()
-        await alex.expect("Steady helps", timeout=30)
+        await alex.expect("Steady helps", timeout=HANG)
         await alex.send("/pair secret words of Alex")
         await alex.expect("Here's your invite")
     finally:
