@@ -355,13 +355,10 @@ async def test_a_pause_holds_everything_the_partner_sends_and_releases_one_bundl
     where = [bundle.shown.find(item) for item in items]
     assert -1 not in where and where == sorted(where), bundle.shown
     assert not bundle.disable_notification
-    # Under it, the buttons of the newest message that had any: Sam's request.
-    assert bundle.buttons == [
-        texts.REPLY_HERE,
-        texts.REPLY_CALL,
-        texts.REPLY_TONIGHT,
-        texts.REPLY_WRITE,
-    ]
+    # Under it, the buttons of the newest message that had any: Sam's note, to answer.
+    assert bundle.buttons == [texts.TAPBACK_BUTTON, texts.WARM_REPLY_BUTTON]
+    await alex.press(texts.TAPBACK_BUTTON, bundle)
+    await sam.expect("Alex sent 💛 back")
     assert len(alex.unread) == 0
     # Nothing it held comes again on its own, later.
     await steady.walk(timedelta(hours=13))
