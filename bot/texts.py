@@ -1571,7 +1571,7 @@ def pause_bundle(items: list[str]) -> list[str]:
     parts: list[str] = []
     current = PAUSE_BUNDLE_HEAD
     for item in items:
-        if current and len(current) + 2 + len(item) > MESSAGE_MAX_CHARS:
+        if current and utf16_len(current) + 2 + utf16_len(item) > MESSAGE_MAX_CHARS:
             parts.append(current)
             current = ""
         current = f"{current}\n\n{item}" if current else item

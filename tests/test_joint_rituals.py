@@ -154,6 +154,26 @@ async def test_the_review_asks_both_at_once_and_tells_each_the_others_answer(
     assert received(bob, "would like to change") == []
 
 
+async def test_an_answer_to_the_review_is_not_news_for_a_partner_who_was_not_asked(
+    steady: Steady,
+) -> None:
+    alice, bob = await alice_and_bob(steady)
+    await bob.send("/quiet 11:00-14:00")  # the talk, 12:00 his time, falls deep inside them
+    await bob.expect("Quiet hours")
+    await alice.send("/ritual add talk 18:00 sun")
+    await alice.expect("Added:")
+    await steady.advance_to(utc(2026, 4, 5, 15, 59))
+    alice.mark_read()
+    bob.mark_read()
+    await steady.advance_to(utc(2026, 4, 5, 16, 0))
+    hers = await alice.expect("Do these rituals still work for you both?")
+    await alice.press(texts.REVIEW_KEEP, hers)
+    await steady.walk(timedelta(hours=3))  # past his quiet hours: his review was skipped
+    assert [status for _, status, _ in (await rows(steady, "review"))["Bob"]] == ["skipped"]
+    assert received(bob, "Do these rituals still work") == []
+    assert received(bob, "Alice is happy") == []
+
+
 async def test_dates_announced_the_morning_of_and_planned_by_one_before_the_other_wakes(
     steady: Steady,
 ) -> None:

@@ -355,10 +355,19 @@ async def test_a_pause_holds_everything_the_partner_sends_and_releases_one_bundl
     where = [bundle.shown.find(item) for item in items]
     assert -1 not in where and where == sorted(where), bundle.shown
     assert not bundle.disable_notification
-    # Under it, the buttons of the newest message that had any: Sam's note, to answer.
-    assert bundle.buttons == [texts.TAPBACK_BUTTON, texts.WARM_REPLY_BUTTON]
+    # Under it, every held message's buttons, each label once (the newest 💛 / ✍️ Reply stand
+    # for all of them): Sam's request can still be answered, and so can his note.
+    labels = bundle.buttons
+    assert len(labels) == len(set(labels)), labels
+    for label in (texts.REPLY_HERE, texts.REPLY_WRITE, texts.TAPBACK_BUTTON):
+        assert label in labels, labels
+    await alex.press(texts.REPLY_HERE, bundle)
+    await sam.expect(texts.from_partner("Alex", texts.REPLY_HERE))
     await alex.press(texts.TAPBACK_BUTTON, bundle)
     await sam.expect("Alex sent 💛 back")
+    # Words typed after reading the bundle answer it, as after any of Sam's messages.
+    await alex.send("Thank you, love.")
+    await alex.expect(texts.send_this("Sam"))
     assert len(alex.unread) == 0
     # Nothing it held comes again on its own, later.
     await steady.walk(timedelta(hours=13))

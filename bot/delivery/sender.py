@@ -150,6 +150,14 @@ def _from_partner(row: Any) -> bool:
     return row.sender_id is not None and row.sender_id != row.recipient_id
 
 
+# Scheduled like a ritual, though not one: waits out a pause and quiet hours as rituals do.
+SCHEDULED_KINDS = frozenset({"date_reminder"})
+
+
+def _scheduled(row: Any) -> bool:
+    return row.ritual_id is not None or row.kind in SCHEDULED_KINDS
+
+
 def _held_by_pause(row: Any, now: datetime) -> bool:
     """During a pause, the person's rituals wait for its end, and everything sent on their
     partner's behalf waits until the pause has been settled at its end (bot/services/pause.py:
@@ -157,7 +165,7 @@ def _held_by_pause(row: Any, now: datetime) -> bool:
     words and the bot's own answers to the person are never held."""
     if row.paused_until is None:
         return False
-    return _from_partner(row) or (row.ritual_id is not None and row.paused_until > now)
+    return _from_partner(row) or (_scheduled(row) and row.paused_until > now)
 
 
 def _claimed(delivery_id: int, row: Any, silent: bool) -> Claimed:
@@ -307,7 +315,7 @@ class Sender:
         window = (row.quiet_start, row.quiet_end, row.timezone)
         if not quiet.in_window(now, *window):
             return Send(silent=False)
-        if row.ritual_id is None:
+        if not _scheduled(row):
             return Send(silent=True)  # relayed messages arrive without sound
         until = quiet.window_ends(now, *window)
         if until is not None and (row.expires_at is None or until <= row.expires_at):

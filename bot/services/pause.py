@@ -327,7 +327,7 @@ async def _bundle(
         update(Delivery).where(Delivery.id.in_([row.id for row in taken])).values(payload=None)
     )
     items: list[str] = []
-    buttons: Any = None
+    held_buttons: list[Any] = []
     for row in sorted(taken, key=lambda r: (r.created_at, r.id)):
         payload = row.payload or {}
         text = payload.get("text")
@@ -336,11 +336,10 @@ async def _bundle(
         if row.kind == "pause_bundle":  # a bundle held by a newer pause: its items, flat
             text = text.removeprefix(texts.PAUSE_BUNDLE_HEAD).strip()
         items.append(text + (texts.PAUSE_BUNDLE_PHOTO if payload.get("photo") else ""))
-        # The buttons under the newest message that had any come under the bundle: they
-        # answer what is right above them.
-        buttons = payload.get("buttons") or buttons
+        held_buttons.append(payload.get("buttons") or [])
     if not items:
         return
+    buttons = _merged(held_buttons)
     stamp = f"{ended:%Y%m%dT%H%M%S}"
     parts = texts.pause_bundle(items)
     for index, text in enumerate(parts):
@@ -354,6 +353,24 @@ async def _bundle(
             buttons=buttons if index == len(parts) - 1 else None,
             now=now,
         )
+
+
+def _merged(held: list[Any]) -> callbacks.Buttons | None:
+    """Every held message's buttons under the bundle, in the messages' order, so each can still
+    be answered (the rows still name their own messages). Where two rows share a label — the
+    💛 and ✍️ Reply under every note — the newest message's row stands for them."""
+    seen: set[str] = set()
+    rows: callbacks.Buttons = []
+    for buttons in reversed(held):
+        for row in reversed(buttons):
+            pairs = [(str(label), str(data)) for label, data in row]
+            labels = {label for label, _ in pairs}
+            if labels & seen:
+                continue
+            seen |= labels
+            rows.append(pairs)
+    rows.reverse()
+    return rows or None
 
 
 @dataclass(frozen=True)

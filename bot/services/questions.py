@@ -80,7 +80,9 @@ async def occur(
 
 async def _open_round(session: AsyncSession, person: Person, round_id: int) -> QuestionRound | None:
     """The round, if it is this person's couple's and still the newest of its ritual."""
-    found = await session.get(QuestionRound, round_id)
+    # Locked (PostgreSQL): two answers committing at once would each miss the other's, and
+    # neither would reveal; SQLite's writer already takes them one at a time.
+    found = await session.get(QuestionRound, round_id, with_for_update=True)
     if found is None or person.couple_id is None or found.couple_id != person.couple_id:
         return None
     newer = await session.scalar(

@@ -152,7 +152,8 @@ async def draft(
         .where(
             Delivery.recipient_id == person.id,
             Delivery.couple_id == person.couple_id,
-            Delivery.kind.in_(WARM_KINDS),
+            # The partner's words, or a pause's bundle of them.
+            Delivery.kind.in_(WARM_KINDS | {"pause_bundle"}),
             Delivery.status == "sent",
             Delivery.sent_at >= now - DRAFT_WINDOW,
         )

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, texts
 from bot.callbacks import Buttons
-from bot.db.models import Person
+from bot.db.models import Delivery, Person
 from bot.services import outbox
 from bot.services.common import Refusal
 
@@ -39,7 +40,12 @@ async def answer(
     partner = await outbox.tapped(session, person, delivery_id, "review")
     if partner is None:
         return Refusal.STALE
-    # Both are asked at the same moment; each one's answer goes to the other, once per review.
+    # Both are asked at the same moment; each one's answer goes to the other, once per review —
+    # if the partner was asked too: their review may have been skipped (past its grace in their
+    # quiet hours, then it comes at a later talk), and an answer to a question they never saw
+    # is not news for them.
+    if not await _partner_asked(session, delivery_id, partner):
+        return False
     sent = await outbox.tell_partner(
         session,
         person,
@@ -50,3 +56,20 @@ async def answer(
         now=now,
     )
     return sent is not None
+
+
+async def _partner_asked(session: AsyncSession, delivery_id: int, partner: Person) -> bool:
+    """Whether the partner got this review too: theirs, not skipped, within one cycle of it."""
+    mine = await session.get(Delivery, delivery_id)
+    if mine is None or mine.occurrence_at is None:
+        return False
+    theirs = await session.scalar(
+        select(Delivery.id).where(
+            Delivery.recipient_id == partner.id,
+            Delivery.kind == mine.kind,
+            Delivery.status != "skipped",
+            Delivery.occurrence_at > mine.occurrence_at - EVERY,
+            Delivery.occurrence_at < mine.occurrence_at + EVERY,
+        )
+    )
+    return theirs is not None

@@ -449,6 +449,8 @@ async def _adopt_clock(
             kind="ritual_notice",
             text=texts.clock_adopted(texts.zone_city(person.timezone), person.first_name),
             couple_id=couple.id,
+            # To the partner it is news of a ritual change from `person`: held by a pause.
+            sender_id=None if reader is person else person.id,
             now=now,
         )
 
