@@ -13,6 +13,7 @@ from bot.services.limits import RELAYS_PER_HOUR
 from tests.faketelegram import FakeUser, Message
 from tests.harness import Steady
 from tests.stories import pair
+from tests.test_pause import take_a_moment
 
 WARM = [texts.TAPBACK_BUTTON, texts.WARM_REPLY_BUTTON]
 HARD = [texts.HUG_BUTTON, texts.CALL_BUTTON, texts.WRITE_BUTTON]
@@ -302,3 +303,35 @@ async def test_every_kind_of_the_partners_warmth_can_be_answered(steady: Steady)
         await alice.press(texts.TAPBACK_BUTTON, message)
     await steady.settle()
     assert count(bob, texts.tapped_back("Alice")) == 4
+
+
+async def test_answers_to_a_hard_moment_wait_out_her_pause_and_come_in_one_bundle(
+    steady: Steady,
+) -> None:
+    alice, bob = await apart(steady)
+    await checked_in(steady, alice, "2 😕")
+    share = await bob.expect("Alice checked in: 2 😕")
+    await take_a_moment(alice, "1 hour")
+    await bob.expect("needs a moment")
+    alice.mark_read()
+    await bob.press(texts.HUG_BUTTON, share)
+    await bob.press(texts.CALL_BUTTON, share)
+    await bob.press(texts.WRITE_BUTTON, share)
+    await bob.expect(texts.write_back_prompt("Alice"))
+    await bob.send("Here whenever you're ready.")
+    await steady.settle()
+    assert alice.unread == []  # nothing of it reaches her while she takes her moment
+    await steady.advance(timedelta(hours=1))
+    bundle = await alice.expect(texts.PAUSE_BUNDLE_HEAD)
+    items = [
+        texts.hug_from("Bob"),
+        texts.will_call("Bob"),
+        texts.from_partner("Bob", "Here whenever you're ready."),
+    ]
+    where = [bundle.shown.find(item) for item in items]
+    assert -1 not in where and where == sorted(where), bundle.shown
+    await steady.walk(timedelta(hours=13))
+    assert count(alice, texts.PAUSE_BUNDLE_HEAD) == 1
+    assert count(alice, texts.hug_from("Bob")) == 1  # only inside the bundle
+    await alice.press(texts.TAPBACK_BUTTON, bundle)  # and she can answer it
+    await bob.expect(texts.tapped_back("Alice"))
