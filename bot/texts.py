@@ -1352,12 +1352,14 @@ def review_kept_by(name: str) -> str:
 # --- the weekly picture ---------------------------------------------------------------------
 
 INSIGHTS_CAPTION = (
-    "Your last 8 weeks: how each of you felt at check-ins, and the moments you reached for "
-    "reassurance. A picture, not a score."
+    "Your last 8 weeks together: your check-in moods, the rituals you kept together, and — "
+    "only for you — the times you reached for reassurance. A picture, not a score."
 )
-CHART_TITLE = "The last 8 weeks"
-CHART_MOOD = "Check-in mood (1–5)"
-CHART_REQUESTS = "Reassurance requests per week"
+CHART_TITLE = "Your rhythm together, the last 8 weeks"
+CHART_MOOD = "Check-in moods, both of you (1–5)"
+CHART_RHYTHM = "Rituals kept together, and your own reassurance requests"
+CHART_TOGETHER = "Kept together"
+CHART_MY_REQUESTS = "Your requests (only you see these)"
 
 # --- support --------------------------------------------------------------------------------
 
@@ -1376,7 +1378,10 @@ EXPORT_ABOUT = (
     "Everything Steady stores about you, table by table. Texts you wrote are here as you wrote "
     "them; messages already sent keep no text."
 )
-EXPORT_CAPTION = "Everything Steady stores about you, as a JSON file."
+EXPORT_CAPTION = (
+    "Everything Steady stores about you, as a JSON file — the same as the page above, for "
+    "another app."
+)
 EXPORT_FILENAME = "steady-export.json"
 DELETE_CONFIRM = (
     "Delete everything Steady stores about you? Your pairing ends, your partner is told you've "
@@ -2057,3 +2062,112 @@ def away_countdown(days: int) -> str:
 def reunion_eve(partner: str) -> str:
     """The evening before time apart ends, to each of you."""
     return f"One more night — tomorrow you and {partner} are together again. 🌙"
+
+
+# Picture and export --------------------------------------------------------------------------
+
+PICTURE_STEADIER = "Steadier than last week"
+PICTURE_HEAVIER = "A heavier week than the last — go gently"
+PICTURE_EVEN = "About as steady as last week"
+_COUNT_WORDS = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
+
+
+def _count(n: int) -> str:
+    return _COUNT_WORDS[n] if n < len(_COUNT_WORDS) else str(n)
+
+
+def picture_summary(trend: str | None, checkins: int, rituals: int, any_mood: bool) -> str:
+    """The weekly picture's one sentence: `trend` (one of the PICTURE_ words, or None when a week
+    has no check-ins to compare), `checkins` days both of you checked in, `rituals` other rituals
+    kept together this week."""
+    kept = checkins + rituals
+    if kept == 0:
+        together = ""
+    elif rituals == 0:
+        together = f"{_count(kept)} check-in{'s' if kept != 1 else ''} together"
+    else:
+        together = f"{_count(kept)} ritual{'s' if kept != 1 else ''} kept together"
+    if trend is not None and together:
+        return f"{trend}, with {together[0].lower()}{together[1:]}."
+    if trend is not None:
+        return f"{trend}."
+    if together:
+        return f"{together} this week."
+    if any_mood:
+        return "A week of check-ins — the picture fills in as you go."
+    return "A quiet week — nothing to draw yet, and that's fine."
+
+
+def picture_caption(summary: str) -> str:
+    return f"{summary}\n\n{INSIGHTS_CAPTION}"
+
+
+EXPORT_READABLE_FILENAME = "steady-export.txt"
+EXPORT_READABLE_CAPTION = (
+    "Everything Steady keeps about you, as a page to read: your words, your partner's, your "
+    "rituals, journal, triggers, check-ins and dates, each with its date."
+)
+EXPORT_NOTES = "Notes you wrote for nudges"
+EXPORT_RITUALS = "Your rituals"
+EXPORT_JOURNAL = "Your journal, both of you"
+EXPORT_TRIGGERS = "Your triggers"
+EXPORT_CHECKINS = "Your check-ins"
+EXPORT_REQUESTS = "When you tapped 💛 Reassure me"
+EXPORT_DATES = "Dates that matter"
+EXPORT_NOTHING = "  (nothing yet)"
+EXPORT_FOOT = (
+    "\nBot chats are not end-to-end encrypted. /delete erases everything Steady keeps about you."
+)
+
+
+def export_head(name: str, when: str, zone: str | None) -> str:
+    clock = f"your time, {zone}" if zone else "UTC — you haven't set a time zone"
+    return f"Steady — what we keep for {name}\nExported {when} ({clock}). Every time below is on this clock."
+
+
+def export_when(moment: datetime) -> str:
+    """ "Tue 01 Dec 2026, 18:20" on the reader's clock."""
+    return f"{entry_date(moment.date())} {moment.year}, {clock(moment)}"
+
+
+def export_section(title: str, lines: list[str]) -> list[str]:
+    return ["", title, "-" * len(title), *(lines or [EXPORT_NOTHING])]
+
+
+def export_line(when: str, text: str, who: str | None = None) -> str:
+    return f"• {when} — {who + ': ' if who else ''}{text}"
+
+
+def export_request(when: str) -> str:
+    return f"• {when}"
+
+
+def export_your_words(partner: str | None) -> str:
+    return f"Your words for {partner}" if partner else "Your words for your partner"
+
+
+def export_partner_words(partner: str | None) -> str:
+    return f"{partner}'s words for you" if partner else "Your partner's words for you"
+
+
+def export_phrase(text: str, agreed: bool, when: str) -> str:
+    state = f"agreed {when}" if agreed else f"suggested {when}, not agreed yet"
+    return f"• {quoted(text)} — {state}"
+
+
+def export_ritual(label: str, paused: bool) -> str:
+    return f"• {label}{' (paused)' if paused else ''}"
+
+
+def export_trigger(when: str, what: str, feeling: str | None, need: str | None) -> str:
+    parts = [quoted(what)]
+    if feeling:
+        parts.append(f"I felt {feeling}")
+    if need:
+        parts.append(f"I needed {need}")
+    return f"• {when} — {'; '.join(parts)}"
+
+
+def export_checkin(when: str, mood: int, note: str | None) -> str:
+    line = f"• {when} — mood {MOODS.get(mood, str(mood))}"
+    return f"{line}: {quoted(note)}" if note else line

@@ -103,6 +103,10 @@ async def test_the_weekly_digest_opens_with_appreciations_at_sunday_six_without_
     assert "Sam: You made dinner when I was tired" in digest.shown
     assert "You: Long walk by the river" in digest.shown
     chart = await alex.expect(texts.INSIGHTS_CAPTION)
+    # The picture's sentence comes first, for people who don't read charts.
+    assert chart.shown == texts.picture_caption(
+        "A quiet week — nothing to draw yet, and that's fine."
+    )
     assert chart.photo is not None
     assert steady.telegram.bot.files[chart.photo].startswith(b"\x89PNG")
     await sam.expect(texts.DIGEST_HEAD)

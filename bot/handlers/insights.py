@@ -21,4 +21,6 @@ async def insights_command(update: Update, context: Context) -> None:
         await send(update, texts.NOT_PAIRED)
         return
     await chat.send_action(ChatAction.UPLOAD_PHOTO)
-    await chat.send_photo(await insights.render(picture), caption=texts.INSIGHTS_CAPTION)
+    await chat.send_photo(
+        await insights.render(picture), caption=texts.picture_caption(picture.summary)
+    )

@@ -21,7 +21,17 @@ from bot import callbacks, texts
 from bot.callbacks import Buttons
 from bot.db.engine import DUE_CHANGED
 from bot.db.models import Couple, Delivery, Person, Ritual, RitualSlot
-from bot.services import away, checkins, journal, nudges, outbox, questions, review, triggers
+from bot.services import (
+    away,
+    checkins,
+    insights,
+    journal,
+    nudges,
+    outbox,
+    questions,
+    review,
+    triggers,
+)
 from bot.services.common import Refusal
 from bot.services.people import await_reply, clear_awaiting, partner_of
 from bot.services.schedule import (
@@ -878,9 +888,10 @@ async def _weekly(
     )
     if recent is None:
         await deliver(person, await journal.digest(session, person, now), kind="digest", part=":d")
+        picture = await insights.gather(session, person, now)
         await deliver(
             person,
-            texts.INSIGHTS_CAPTION,
+            texts.picture_caption(picture.summary) if picture else texts.INSIGHTS_CAPTION,
             kind="digest_chart",
             part=":c",
             render={"kind": "insights", "person": person.id},
