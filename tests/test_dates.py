@@ -228,6 +228,10 @@ async def test_export_has_the_couples_dates_and_delete_leaves_none_about_the_per
     await bob.send("/dates add birthday Alice 1994-03-15")
     await alice.expect("Bob added")
     await alice.send("/export")
+    page = await alice.expect(texts.EXPORT_READABLE_CAPTION)
+    assert page.document is not None
+    readable = steady.telegram.bot.files[page.document].decode()
+    assert "• 15 Mar 1994 — Your birthday\n• 14 Jun 2019 — Your anniversary\n" in readable
     document = await alice.expect(texts.EXPORT_CAPTION)
     assert document.document is not None
     exported = json.loads(steady.telegram.bot.files[document.document])

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 from sqlalchemy import func, select
 
 from bot import callbacks, texts
-from bot.db.models import Person
+from bot.db.models import Invite, Person
 from bot.services.privacy import person_columns
 from tests.faketelegram import FakeUser
 from tests.harness import Steady
@@ -49,6 +50,71 @@ async def test_export_sends_everything_stored_about_you_as_json(steady: Steady) 
     assert "Kim" not in text and "Kim's own words." not in text
     upload = steady.telegram.uploads[-1]
     assert upload[0] == "document" and upload[1] == texts.EXPORT_FILENAME
+
+
+def only(lines: list[str]) -> str:
+    (line,) = lines
+    return line
+
+
+async def test_export_also_sends_a_page_a_person_can_read(steady: Steady) -> None:
+    """First a plain-text page — each section dated on Alex's clock — then the JSON; no ids,
+    keys or token hashes on the page."""
+    alex, sam = await rich_couple(steady)
+    await agree_phrase(sam, alex, "I'm proud of you.")
+    await alex.send("/timezone Europe/Berlin")
+    await alex.expect("Your time zone is Europe/Berlin")
+    await alex.send("/ritual add checkin 09:30 daily")
+    await alex.expect("Added:")
+    await alex.send("/dates add anniversary 2019-03-20")
+    await alex.expect("Added: Your anniversary")
+    await sam.send("/journal Sam's own moment")
+    await sam.expect("Added to your journal")
+    await alex.send("/export")
+    page = await alex.expect(texts.EXPORT_READABLE_CAPTION)
+    assert page.document is not None
+    data = await alex.expect(texts.EXPORT_CAPTION)
+    assert data.document is not None
+    assert json.loads(steady.telegram.bot.files[data.document])["people"][0]["first_name"] == "Alex"
+    assert [u[:2] for u in steady.telegram.uploads[-2:]] == [
+        ("document", texts.EXPORT_READABLE_FILENAME),
+        ("document", texts.EXPORT_FILENAME),
+    ]
+    text = steady.telegram.bot.files[page.document].decode()
+    sections: dict[str, list[str]] = {}
+    *blocks, foot = text.split("\n\n")[1:]
+    assert foot == texts.EXPORT_FOOT.strip()
+    for block in blocks:
+        title, _rule, *lines = block.split("\n")
+        sections[title] = lines
+    when = r"\w{3} \d{2} \w{3} \d{4}, \d{2}:\d{2}"
+    assert re.fullmatch(
+        rf"• “I'm proud of you\.” — agreed {when}", only(sections["Your words for Sam"])
+    )
+    assert re.fullmatch(
+        rf"• “You are my person\.” — agreed {when}", only(sections["Sam's words for you"])
+    )
+    assert [line.split(" — ", 1)[1] for line in sections[texts.EXPORT_JOURNAL]] == [
+        "You: Picnic in the rain",
+        "Sam: Sam's own moment",
+    ]
+    assert re.fullmatch(
+        rf"• {when} — “the silence after our call”; I felt alone",
+        only(sections[texts.EXPORT_TRIGGERS]),
+    )
+    assert re.fullmatch(rf"• {when} — Proud of you", only(sections[texts.EXPORT_NOTES]))
+    assert re.fullmatch(rf"• {when}", only(sections[texts.EXPORT_REQUESTS]))
+    (ritual,) = sections[texts.EXPORT_RITUALS]
+    assert "Check-in" in ritual and "09:30" in ritual
+    assert sections[texts.EXPORT_DATES] == ["• 20 Mar 2019 — Your anniversary"]
+    assert sections[texts.EXPORT_CHECKINS] == [texts.EXPORT_NOTHING]
+    assert "Europe/Berlin" in text.split("\n\n")[0]
+    # Nothing internal: no ids, keys, hashes or stored file ids.
+    async with steady.rt.db.transaction() as session:
+        hashes = list(await session.scalars(select(Invite.token_hash)))
+    assert hashes and not any(h in text for h in hashes)
+    for internal in ("token", "hash", "_id", '"id"', "dedupe", "{", "payload"):
+        assert internal not in text
 
 
 async def test_delete_erases_everything_about_you_and_tells_the_partner(steady: Steady) -> None:

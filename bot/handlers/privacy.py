@@ -1,4 +1,4 @@
-"""/export (a JSON document of everything stored about you) and /delete (erase it, after a
+"""/export (everything stored about you: a page to read, then the JSON) and /delete (erase it, after a
 confirmation)."""
 
 from __future__ import annotations
@@ -15,10 +15,17 @@ from bot.services import privacy
 async def export(update: Update, context: Context) -> None:
     rt = context.bot_data
     async with unit_of_work(rt, update, is_command=True) as (session, person):
-        document = await privacy.export(session, person, rt.clock.now())
+        files = await privacy.export(session, person, rt.clock.now())
     chat = update.effective_chat
     assert chat is not None
-    await chat.send_document(document, filename=texts.EXPORT_FILENAME, caption=texts.EXPORT_CAPTION)
+    await chat.send_document(
+        files.readable,
+        filename=texts.EXPORT_READABLE_FILENAME,
+        caption=texts.EXPORT_READABLE_CAPTION,
+    )
+    await chat.send_document(
+        files.data, filename=texts.EXPORT_FILENAME, caption=texts.EXPORT_CAPTION
+    )
 
 
 async def delete(update: Update, context: Context) -> None:
