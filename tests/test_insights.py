@@ -6,7 +6,7 @@ upload the way Telegram takes it; and /support."""
 from __future__ import annotations
 
 import struct
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -15,6 +15,7 @@ from bot.db.models import Person
 from bot.services import insights
 from tests.harness import Steady
 from tests.stories import pair
+from tests.test_pause import zones
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -158,3 +159,20 @@ async def test_insights_needs_a_partner_and_support_points_to_professional_help(
     support = await zoe.expect("Steady supports practices from therapy")
     for words in ("EFT", "CBT", "EMDR", "emergency services", "never diagnoses"):
         assert words in support.shown
+
+
+async def test_a_talk_that_reached_you_both_is_a_ritual_kept_together(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await zones(alex, sam)
+    await alex.send("/ritual add talk 10:00 fri")
+    await alex.expect("Added:")
+    await steady.advance_to(datetime(2026, 3, 6, 10, 0, tzinfo=UTC))
+    await alex.expect("Time for your weekly talk")
+    await sam.expect("Time for your weekly talk")
+    await steady.settle()
+    await sam.send("/insights")
+    await sam.expect(texts.picture_caption("One ritual kept together this week."))
+    picture = await picture_of(steady, "Sam")
+    (kept,) = [d for d in picture.days if d.together]
+    assert (kept.day, kept.rituals_together, kept.checkins_together) == (date(2026, 3, 6), 1, 0)
+    assert not any(d.moods or d.my_requests for d in picture.days)
