@@ -1237,7 +1237,6 @@ AWAY_USAGE = (
     "Send /away and the day you're back, for example /away 2026-12-24 visiting family. /back "
     "ends it early."
 )
-AWAY_PAST = "That day has already come. /away takes the day you're back, in the future."
 AWAY_TOO_FAR = "/away takes a day within the next year."
 AWAY_NOTE_MAX = 200
 NOT_AWAY = "You weren't marked away."
@@ -2057,3 +2056,23 @@ def away_countdown(days: int) -> str:
 def reunion_eve(partner: str) -> str:
     """The evening before time apart ends, to each of you."""
     return f"One more night — tomorrow you and {partner} are together again. 🌙"
+
+
+# Words that read right
+
+AWAY_TODAY = "That's today. /away takes the day you're back — tomorrow or later."
+
+
+def away_no_such_day(typed: str) -> str:
+    """ "/away 2026-13-45": written like a date, but the calendar has no such day."""
+    return (
+        f"{typed} isn't a date that exists — months go from 1 to 12, and days only as far as the "
+        "month has. For example: /away 2026-12-24."
+    )
+
+
+def away_past(day: date, this_year: int) -> str:
+    """A return day that has already passed, named so it is plain which one ("Wed 24 Dec 2025")."""
+    named = date_label(day) + (f" {day.year}" if day.year != this_year else "")
+    return f"{named} is in the past. /away takes the day you're back — tomorrow or later."
+

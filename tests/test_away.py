@@ -71,9 +71,12 @@ async def test_back_ends_time_apart_early(steady: Steady) -> None:
     [
         ("/away", "Send /away and the day you're back"),
         ("/away tomorrow", "Send /away and the day you're back"),
-        ("/away 2026-02-30", "Send /away and the day you're back"),
-        ("/away 2026-03-02", "That day has already come"),
-        ("/away 2025-12-24", "That day has already come"),
+        # Written as a date, but no such day: said plainly, not "send a date".
+        ("/away 2026-13-45", "2026-13-45 isn't a date that exists"),
+        ("/away 2026-02-30", "2026-02-30 isn't a date that exists"),
+        ("/away 2026-03-02", "That's today. /away takes the day you're back"),
+        ("/away 2026-03-01", "Sun 1 Mar is in the past."),
+        ("/away 2025-12-24", "Wed 24 Dec 2025 is in the past."),
         ("/away 2028-01-01", "/away takes a day within the next year"),
         ("/away 2026-04-01 " + "y" * 201, "That's 201 characters"),
     ],
