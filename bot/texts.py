@@ -2076,3 +2076,11 @@ def away_past(day: date, this_year: int) -> str:
     named = date_label(day) + (f" {day.year}" if day.year != this_year else "")
     return f"{named} is in the past. /away takes the day you're back — tomorrow or later."
 
+
+def request_not_reached(partner: str) -> str:
+    """A 💛 request whose notice could not reach the partner: she wrote no message, so none is
+    said to be lost."""
+    return (
+        f"{partner} couldn't be reached just now, so they don't know you asked. You can ask "
+        "again in a little while."
+    )

@@ -209,7 +209,9 @@ async def test_partner_who_blocked_the_bot_still_sends_words_and_requester_is_to
     sam.chat.blocked = True
     await alex.tap(texts.REASSURE_BUTTON)
     await alex.expect("“I'm here.”")
-    await alex.expect("I couldn't reach Sam on Telegram just now")
+    # Alex tapped and wrote nothing: she hears Sam could not be reached, not of a lost message.
+    told = await alex.expect("Sam couldn't be reached just now, so they don't know you asked.")
+    assert "message" not in told.shown
 
 
 async def test_the_partner_notice_is_retried_through_telegram_hiccups(steady: Steady) -> None:
