@@ -1063,17 +1063,21 @@ NOT_BUSY = "You weren't marked busy."
 
 
 def busy_set(until: str, reason: str | None) -> str:
-    about = f" ({reason})" if reason else ""
+    about = f" — {quoted(reason)}" if reason else ""
     return f"You're busy until {until}{about}. Your partner sees it in /status; the agreed words still reach them at once."
 
 
 def busy_note(name: str, until: str, reason: str | None) -> str:
-    return f"{name} is busy until {until} — that's about {reason or 'their day'}, not about you."
+    """ "Bob is busy until 17:00 (your time, tomorrow) — “at the gym”; it's about that, not about
+    you." The reason is quoted as they wrote it, never spliced into the sentence."""
+    if reason:
+        return f"{name} is busy until {until} — {quoted(reason)}; it's about that, not about you."
+    return f"{name} is busy until {until} — it's about their day, not about you."
 
 
 def busy_status(name: str, until: str, reason: str | None) -> str:
     who = "You're" if not name else f"{name} is"
-    return f"{who} busy until {until}" + (f" ({reason})" if reason else "") + "."
+    return f"{who} busy until {until}" + (f" — {quoted(reason)}" if reason else "") + "."
 
 
 def pause_status(name: str, until: str) -> str:
@@ -2084,3 +2088,16 @@ def request_not_reached(partner: str) -> str:
         f"{partner} couldn't be reached just now, so they don't know you asked. You can ask "
         "again in a little while."
     )
+
+
+def day_from_today(days: int, day: date) -> str:
+    """A day after today, as said after a time: "tomorrow", else its name ("Friday")."""
+    return "tomorrow" if days == 1 else WEEKDAY_NAMES[day.weekday()]
+
+
+def until_words(clock: str, day: str | None, yours: bool) -> str:
+    """A time someone else set, in the reader's time: "17:00 (your time, tomorrow)"; on the
+    reader's own clock, or in UTC before they have a zone: "17:00 tomorrow", "11:00 UTC"."""
+    if yours:
+        return f"{clock} (your time{f', {day}' if day else ''})"
+    return f"{clock} {day}" if day else clock
