@@ -2101,3 +2101,76 @@ def until_words(clock: str, day: str | None, yours: bool) -> str:
     if yours:
         return f"{clock} (your time{f', {day}' if day else ''})"
     return f"{clock} {day}" if day else clock
+
+
+# Whether typed words read right after "When" (bot/services/triggers.py: reads_as_clause).
+CLAUSE_SUBJECTS = frozenset(
+    {"i", "you", "we", "they", "he", "she", "it", "there", "nobody", "somebody", "someone"}
+)
+CLAUSE_VERBS = frozenset(
+    {
+        "was",
+        "were",
+        "is",
+        "are",
+        "am",
+        "did",
+        "had",
+        "has",
+        "have",
+        "got",
+        "went",
+        "came",
+        "said",
+        "told",
+        "left",
+        "forgot",
+        "took",
+        "kept",
+        "made",
+        "ran",
+        "saw",
+        "heard",
+        "gave",
+        "felt",
+        "met",
+        "sent",
+        "spent",
+        "began",
+        "broke",
+        "fell",
+        "hung",
+        "lost",
+        "never",
+        "won't",
+        "can't",
+    }
+)
+CLAUSE_DETERMINERS = frozenset(
+    {"a", "an", "the", "my", "your", "our", "his", "her", "their", "this", "that", "no", "one"}
+)
+CLAUSE_NEGATION = "n't"
+CLAUSE_PAST = "ed"
+CLAUSE_PUNCTUATION = ",.;:!?()\"'“”‘’"
+
+
+def without_when(typed: str) -> str:
+    """ "When you left" typed in answer to "When you …" → "you left"."""
+    first, _, rest = typed.partition(" ")
+    return rest if first.lower() == "when" and rest else typed
+
+
+def when_you(typed: str) -> str:
+    """The end of "When you …" → "you replied hours later"."""
+    return f"you {typed}"
+
+
+TRIGGER_WHEN_YOU_AGAIN = "How would you finish “When you …”? Send it as your next message."
+
+
+def trigger_when_you(typed: str) -> str:
+    """/trigger with words that would not read right after "When" ("late reply")."""
+    return (
+        f"{quoted(typed)} — how would you finish “When you …”? For example: replied hours "
+        "later. Send it as your next message."
+    )
