@@ -1848,7 +1848,7 @@ QUESTIONS: tuple[str, ...] = (
 
 TAPBACK_BUTTON = "💛"
 WARM_REPLY_BUTTON = "✍️ Reply"
-TAPBACK_ALREADY = "You've already sent 💛 for this one."
+TAPBACK_ALREADY = "Already sent."
 
 
 def tapped_back(name: str) -> str:
@@ -1869,7 +1869,7 @@ DRAFT_KEPT = "Kept. Nothing was sent."
 HUG_BUTTON = "💛 Send a hug"
 CALL_BUTTON = "📞 I'll call"
 WRITE_BUTTON = "✍️ Write"
-COMFORT_ALREADY = "You've already sent that one."
+COMFORT_ALREADY = "Already sent."
 
 
 def hug_from(name: str) -> str:
@@ -2174,3 +2174,12 @@ def trigger_when_you(typed: str) -> str:
         f"{quoted(typed)} — how would you finish “When you …”? For example: replied hours "
         "later. Send it as your next message."
     )
+
+
+# A one-tap reply tapped again: it went the first time.
+ALREADY_SENT = "Already sent."
+
+
+def answered(question: str, choice: str) -> str:
+    """A question whose buttons went with the choice made: it reads as answered."""
+    return f"{question}\n\n✓ {choice}"

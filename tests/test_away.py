@@ -43,9 +43,16 @@ async def test_time_apart_pauses_dates_not_check_ins_and_ends_with_a_reconnect(
     await steady.advance_to(datetime(2026, 3, 10, 17, 0, tzinfo=UTC))
     invite = await alex.expect(texts.RECONNECT)
     await sam.expect(texts.RECONNECT)
+    data = invite.button_data(texts.RECONNECT_YES)
     answer = await alex.press(texts.RECONNECT_YES, invite)
     assert answer.text == "I've let Sam know."
     await sam.expect("Alex would like 20 minutes to reconnect with you.")
+    # The invitation reads as answered, not as a question left hanging; a second tap (an old
+    # client still showing the button) says it already went.
+    await steady.settle()
+    assert invite.buttons == []
+    assert invite.shown.endswith(f"\n\n✓ {texts.RECONNECT_YES}")
+    assert (await alex.press_data(data, invite)).text == texts.ALREADY_SENT
     # And the next Friday's date is on again: announced on Thursday, the day before.
     await steady.advance_to(datetime(2026, 3, 12, 18, 0, tzinfo=UTC))
     await alex.expect("Friday 19:00 Berlin time is yours")

@@ -59,6 +59,12 @@ async def test_something_else_takes_typed_words(steady: Steady) -> None:
     )
     await alex.press(texts.KEEP_PRIVATE_BUTTON, offer)
     await alex.expect(texts.TRIGGER_KEPT)
+    # The offer's buttons went with the choice, and it reads as answered.
+    await steady.settle()
+    assert offer.buttons == []
+    assert offer.shown.endswith(
+        f"What would you like to do with it?\n\n✓ {texts.KEEP_PRIVATE_BUTTON}"
+    )
     await alex.send("/triggers")
     listing = await alex.expect("Your log")
     assert "I felt left out" in listing.shown and "(private)" in listing.shown

@@ -16,6 +16,7 @@ from bot.handlers.common import (
     pages,
     rejection,
     send,
+    settle_pressed,
     unit_of_work,
 )
 from bot.runtime import Context, Runtime
@@ -83,7 +84,7 @@ async def trigger_pressed(update: Update, context: Context, pressed: Callback) -
         return
     await answer(update)
     if isinstance(result, triggers.Settled) or result.typed:
-        await edit_pressed(update, None)
+        await settle_pressed(update)
         await send(update, result.text)
     else:
         await edit_pressed(update, result.text, keyboards.inline(result.buttons))
