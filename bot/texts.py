@@ -1063,17 +1063,21 @@ NOT_BUSY = "You weren't marked busy."
 
 
 def busy_set(until: str, reason: str | None) -> str:
-    about = f" ({reason})" if reason else ""
+    about = f" — {quoted(reason)}" if reason else ""
     return f"You're busy until {until}{about}. Your partner sees it in /status; the agreed words still reach them at once."
 
 
 def busy_note(name: str, until: str, reason: str | None) -> str:
-    return f"{name} is busy until {until} — that's about {reason or 'their day'}, not about you."
+    """ "Bob is busy until 17:00 (your time, tomorrow) — “at the gym”; it's about that, not about
+    you." The reason is quoted as they wrote it, never spliced into the sentence."""
+    if reason:
+        return f"{name} is busy until {until} — {quoted(reason)}; it's about that, not about you."
+    return f"{name} is busy until {until} — it's about their day, not about you."
 
 
 def busy_status(name: str, until: str, reason: str | None) -> str:
     who = "You're" if not name else f"{name} is"
-    return f"{who} busy until {until}" + (f" ({reason})" if reason else "") + "."
+    return f"{who} busy until {until}" + (f" — {quoted(reason)}" if reason else "") + "."
 
 
 def pause_status(name: str, until: str) -> str:
@@ -1237,7 +1241,6 @@ AWAY_USAGE = (
     "Send /away and the day you're back, for example /away 2026-12-24 visiting family. /back "
     "ends it early."
 )
-AWAY_PAST = "That day has already come. /away takes the day you're back, in the future."
 AWAY_TOO_FAR = "/away takes a day within the next year."
 AWAY_NOTE_MAX = 200
 NOT_AWAY = "You weren't marked away."
@@ -1850,7 +1853,7 @@ QUESTIONS: tuple[str, ...] = (
 
 TAPBACK_BUTTON = "💛"
 WARM_REPLY_BUTTON = "✍️ Reply"
-TAPBACK_ALREADY = "You've already sent 💛 for this one."
+TAPBACK_ALREADY = "Already sent."
 
 
 def tapped_back(name: str) -> str:
@@ -1871,7 +1874,7 @@ DRAFT_KEPT = "Kept. Nothing was sent."
 HUG_BUTTON = "💛 Send a hug"
 CALL_BUTTON = "📞 I'll call"
 WRITE_BUTTON = "✍️ Write"
-COMFORT_ALREADY = "You've already sent that one."
+COMFORT_ALREADY = "Already sent."
 
 
 def hug_from(name: str) -> str:
@@ -2171,3 +2174,124 @@ def export_trigger(when: str, what: str, feeling: str | None, need: str | None) 
 def export_checkin(when: str, mood: int, note: str | None) -> str:
     line = f"• {when} — mood {MOODS.get(mood, str(mood))}"
     return f"{line}: {quoted(note)}" if note else line
+# Words that read right
+
+AWAY_TODAY = "That's today. /away takes the day you're back — tomorrow or later."
+
+
+def away_no_such_day(typed: str) -> str:
+    """ "/away 2026-13-45": written like a date, but the calendar has no such day."""
+    return (
+        f"{typed} isn't a date that exists — months go from 1 to 12, and days only as far as the "
+        "month has. For example: /away 2026-12-24."
+    )
+
+
+def away_past(day: date, this_year: int) -> str:
+    """A return day that has already passed, named so it is plain which one ("Wed 24 Dec 2025")."""
+    named = date_label(day) + (f" {day.year}" if day.year != this_year else "")
+    return f"{named} is in the past. /away takes the day you're back — tomorrow or later."
+
+
+def request_not_reached(partner: str) -> str:
+    """A 💛 request whose notice could not reach the partner: she wrote no message, so none is
+    said to be lost."""
+    return (
+        f"{partner} couldn't be reached just now, so they don't know you asked. You can ask "
+        "again in a little while."
+    )
+
+
+def day_from_today(days: int, day: date) -> str:
+    """A day after today, as said after a time: "tomorrow", else its name ("Friday")."""
+    return "tomorrow" if days == 1 else WEEKDAY_NAMES[day.weekday()]
+
+
+def until_words(clock: str, day: str | None, yours: bool) -> str:
+    """A time someone else set, in the reader's time: "17:00 (your time, tomorrow)"; on the
+    reader's own clock, or in UTC before they have a zone: "17:00 tomorrow", "11:00 UTC"."""
+    if yours:
+        return f"{clock} (your time{f', {day}' if day else ''})"
+    return f"{clock} {day}" if day else clock
+
+
+# Whether typed words read right after "When" (bot/services/triggers.py: reads_as_clause).
+CLAUSE_SUBJECTS = frozenset(
+    {"i", "you", "we", "they", "he", "she", "it", "there", "nobody", "somebody", "someone"}
+)
+CLAUSE_VERBS = frozenset(
+    {
+        "was",
+        "were",
+        "is",
+        "are",
+        "am",
+        "did",
+        "had",
+        "has",
+        "have",
+        "got",
+        "went",
+        "came",
+        "said",
+        "told",
+        "left",
+        "forgot",
+        "took",
+        "kept",
+        "made",
+        "ran",
+        "saw",
+        "heard",
+        "gave",
+        "felt",
+        "met",
+        "sent",
+        "spent",
+        "began",
+        "broke",
+        "fell",
+        "hung",
+        "lost",
+        "never",
+        "won't",
+        "can't",
+    }
+)
+CLAUSE_DETERMINERS = frozenset(
+    {"a", "an", "the", "my", "your", "our", "his", "her", "their", "this", "that", "no", "one"}
+)
+CLAUSE_NEGATION = "n't"
+CLAUSE_PAST = "ed"
+CLAUSE_PUNCTUATION = ",.;:!?()\"'“”‘’"
+
+
+def without_when(typed: str) -> str:
+    """ "When you left" typed in answer to "When you …" → "you left"."""
+    first, _, rest = typed.partition(" ")
+    return rest if first.lower() == "when" and rest else typed
+
+
+def when_you(typed: str) -> str:
+    """The end of "When you …" → "you replied hours later"."""
+    return f"you {typed}"
+
+
+TRIGGER_WHEN_YOU_AGAIN = "How would you finish “When you …”? Send it as your next message."
+
+
+def trigger_when_you(typed: str) -> str:
+    """/trigger with words that would not read right after "When" ("late reply")."""
+    return (
+        f"{quoted(typed)} — how would you finish “When you …”? For example: replied hours "
+        "later. Send it as your next message."
+    )
+
+
+# A one-tap reply tapped again: it went the first time.
+ALREADY_SENT = "Already sent."
+
+
+def answered(question: str, choice: str) -> str:
+    """A question whose buttons went with the choice made: it reads as answered."""
+    return f"{question}\n\n✓ {choice}"

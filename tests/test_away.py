@@ -43,9 +43,16 @@ async def test_time_apart_pauses_dates_not_check_ins_and_ends_with_a_reconnect(
     await steady.advance_to(datetime(2026, 3, 10, 17, 0, tzinfo=UTC))
     invite = await alex.expect(texts.RECONNECT)
     await sam.expect(texts.RECONNECT)
+    data = invite.button_data(texts.RECONNECT_YES)
     answer = await alex.press(texts.RECONNECT_YES, invite)
     assert answer.text == "I've let Sam know."
     await sam.expect("Alex would like 20 minutes to reconnect with you.")
+    # The invitation reads as answered, not as a question left hanging; a second tap (an old
+    # client still showing the button) says it already went.
+    await steady.settle()
+    assert invite.buttons == []
+    assert invite.shown.endswith(f"\n\n✓ {texts.RECONNECT_YES}")
+    assert (await alex.press_data(data, invite)).text == texts.ALREADY_SENT
     # And the next Friday's date is on again: announced on Thursday, the day before.
     await steady.advance_to(datetime(2026, 3, 12, 18, 0, tzinfo=UTC))
     await alex.expect("Friday 19:00 Berlin time is yours")
@@ -71,9 +78,12 @@ async def test_back_ends_time_apart_early(steady: Steady) -> None:
     [
         ("/away", "Send /away and the day you're back"),
         ("/away tomorrow", "Send /away and the day you're back"),
-        ("/away 2026-02-30", "Send /away and the day you're back"),
-        ("/away 2026-03-02", "That day has already come"),
-        ("/away 2025-12-24", "That day has already come"),
+        # Written as a date, but no such day: said plainly, not "send a date".
+        ("/away 2026-13-45", "2026-13-45 isn't a date that exists"),
+        ("/away 2026-02-30", "2026-02-30 isn't a date that exists"),
+        ("/away 2026-03-02", "That's today. /away takes the day you're back"),
+        ("/away 2026-03-01", "Sun 1 Mar is in the past."),
+        ("/away 2025-12-24", "Wed 24 Dec 2025 is in the past."),
         ("/away 2028-01-01", "/away takes a day within the next year"),
         ("/away 2026-04-01 " + "y" * 201, "That's 201 characters"),
     ],

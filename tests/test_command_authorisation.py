@@ -30,7 +30,7 @@ ARGUMENTS = {
     "busy": "2h work",
     "journal": "A good day",
     "appreciate": "You're kind",
-    "trigger": "a late reply",
+    "trigger": "you replied late",
     "away": "2026-04-01 travel",
     "dates": "add anniversary 2019-06-14",
     "balance": "3 2h",

@@ -50,7 +50,7 @@ async def story(steady: Steady) -> dict[str, Any]:
     await alex.expect(texts.BREATHE_FIRST)  # these words wait for Alex's choice
     await alex.send("/journal A good day")
     await alex.expect("Added to your journal")
-    await alex.send("/trigger a late reply")
+    await alex.send("/trigger you replied late")
     ask = await alex.expect(texts.TRIGGER_FEELING_ASK)
     await alex.press("scared", ask)
     await steady.settle()

@@ -22,7 +22,7 @@ async def rich_couple(steady: Steady) -> tuple[FakeUser, FakeUser]:
     await agree_phrase(alex, sam, "You are my person.")
     await alex.send("/journal Picnic in the rain")
     await alex.expect("Added to your journal")
-    await alex.send("/trigger the silence after our call")
+    await alex.send("/trigger it went silent after our call")
     await alex.press("alone", await alex.expect(texts.TRIGGER_FEELING_ASK))
     await alex.tap(texts.REASSURE_BUTTON)
     await alex.expect("💛 From Sam")
@@ -42,7 +42,7 @@ async def test_export_sends_everything_stored_about_you_as_json(steady: Steady) 
     assert exported["people"][0]["first_name"] == "Alex"
     assert [p["text"] for p in exported["phrases"]] == ["You are my person."]
     assert [e["text"] for e in exported["journal_entries"]] == ["Picnic in the rain"]
-    assert exported["triggers"][0]["what"] == "the silence after our call"
+    assert exported["triggers"][0]["what"] == "it went silent after our call"
     assert exported["triggers"][0]["feeling"] == "alone"
     assert [n["text"] for n in exported["quick_notes"]] == ["Proud of you"]
     assert len(exported["reassurance_requests"]) == 1

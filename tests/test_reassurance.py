@@ -97,11 +97,13 @@ async def test_a_double_tap_on_a_quick_reply_sends_it_once(steady: Steady) -> No
     alex, sam = await pair(steady)
     await alex.tap(texts.REASSURE_BUTTON)
     notice = await sam.expect("asked for reassurance")
-    await sam.press(texts.REPLY_HERE, notice)
-    await sam.press(texts.REPLY_HERE, notice)
+    first = await sam.press(texts.REPLY_HERE, notice)
+    second = await sam.press(texts.REPLY_HERE, notice)
     await steady.settle()
     replies = [m for m in alex.inbox if m.shown == f"From Sam: {texts.REPLY_HERE}"]
     assert len(replies) == 1
+    # The second tap says so, rather than "Sent to Alex." again.
+    assert (first.text, second.text) == ("Sent to Alex.", "Already sent.")
 
 
 async def test_write_back_relays_the_next_text_exactly_as_typed(steady: Steady) -> None:
@@ -209,7 +211,9 @@ async def test_partner_who_blocked_the_bot_still_sends_words_and_requester_is_to
     sam.chat.blocked = True
     await alex.tap(texts.REASSURE_BUTTON)
     await alex.expect("“I'm here.”")
-    await alex.expect("I couldn't reach Sam on Telegram just now")
+    # Alex tapped and wrote nothing: she hears Sam could not be reached, not of a lost message.
+    told = await alex.expect("Sam couldn't be reached just now, so they don't know you asked.")
+    assert "message" not in told.shown
 
 
 async def test_the_partner_notice_is_retried_through_telegram_hiccups(steady: Steady) -> None:

@@ -59,10 +59,54 @@ async def test_something_else_takes_typed_words(steady: Steady) -> None:
     )
     await alex.press(texts.KEEP_PRIVATE_BUTTON, offer)
     await alex.expect(texts.TRIGGER_KEPT)
+    # The offer's buttons went with the choice, and it reads as answered.
+    await steady.settle()
+    assert offer.buttons == []
+    assert offer.shown.endswith(
+        f"What would you like to do with it?\n\n✓ {texts.KEEP_PRIVATE_BUTTON}"
+    )
     await alex.send("/triggers")
     listing = await alex.expect("Your log")
     assert "I felt left out" in listing.shown and "(private)" in listing.shown
     assert sam.unread == []
+
+
+async def test_words_that_would_not_read_right_after_when_are_asked_for_again(
+    steady: Steady,
+) -> None:
+    """ "When late reply, I felt scared" reads wrong: Alex is asked to finish "When you …", and
+    her answer becomes the sentence. Words that already read right go straight on."""
+    alex, sam = await pair(steady)
+    await alex.send("/trigger late reply")
+    again = await alex.expect("“late reply” — how would you finish “When you …”?")
+    assert again.buttons == []
+    async with steady.rt.db.transaction() as session:
+        assert list(await session.scalars(select(Trigger))) == []  # nothing half-said is kept
+    await alex.send("replied hours later")
+    ask = await alex.expect(texts.TRIGGER_FEELING_ASK)
+    await alex.press("scared", ask)
+    await steady.settle()
+    await alex.press("reassurance", ask)
+    await steady.settle()
+    assert "“When you replied hours later, I felt scared. I need reassurance.”" in ask.shown
+    # Typed with its "When", or starting with someone, it is taken as it is.
+    await alex.send("/trigger the silence after our call")
+    await alex.expect("how would you finish “When you …”?")
+    await alex.send("When Sam went quiet after our call")
+    offer = await describe_from_feeling(alex, "alone", "closeness")
+    assert "“When Sam went quiet after our call, I felt alone. I need closeness.”" in offer.shown
+    offer = await describe(alex, "the door slammed", "scared", "to be heard")
+    assert "“When the door slammed, I felt scared. I need to be heard.”" in offer.shown
+    assert sam.unread == []
+
+
+async def describe_from_feeling(alex: FakeUser, feeling: str, need: str) -> Message:
+    ask = await alex.expect(texts.TRIGGER_FEELING_ASK)
+    await alex.press(feeling, ask)
+    await alex.server.settle()
+    await alex.press(need, ask)
+    await alex.server.settle()
+    return ask
 
 
 async def test_bring_it_to_the_next_talk_shows_it_to_both_at_the_talk(steady: Steady) -> None:
@@ -98,7 +142,7 @@ async def test_bad_trigger_input_and_unfinished_ones_change_nothing(steady: Stea
     await alex.expect(texts.TRIGGERS_NONE)
     async with steady.rt.db.transaction() as session:
         assert list(await session.scalars(select(Trigger))) == []
-    offer = await describe(alex, "a late reply", "alone", "closeness")
+    offer = await describe(alex, "you replied late", "alone", "closeness")
     await alex.press(texts.KEEP_PRIVATE_BUTTON, offer)
     await alex.expect(texts.TRIGGER_KEPT)
     answer = await alex.press_data(callbacks.pack(callbacks.TRIGGER, "s", 1), offer)
@@ -113,7 +157,7 @@ async def test_a_talk_brings_up_five_at_most_and_only_once_it_is_on_its_way(
     await alex.send("/ritual add talk 18:00 wed")
     await alex.expect("Added:")
     for n in range(1, 8):
-        offer = await describe(alex, f"moment number {n}", "alone", "closeness")
+        offer = await describe(alex, f"it was moment number {n}", "alone", "closeness")
         await alex.press(texts.FOR_TALK_BUTTON, offer)
         await alex.expect(texts.TRIGGER_FOR_TALK)
     # Both are in quiet hours at the first talk, past its grace: nobody gets it, so nothing

@@ -150,6 +150,10 @@ def _from_partner(row: Any) -> bool:
     return row.sender_id is not None and row.sender_id != row.recipient_id
 
 
+# A request made with a tap (💛): nothing the person wrote is lost if it cannot arrive, so the
+# sender is told the partner could not be reached, not that "your message" did not arrive.
+REQUEST_KINDS = frozenset({"reassure_asked"})
+
 # Scheduled like a ritual, though not one: waits out a pause and quiet hours as rituals do.
 SCHEDULED_KINDS = frozenset({"date_reminder"})
 
@@ -478,11 +482,12 @@ class Sender:
         recipient = await session.get(Person, row.recipient_id)
         if sender is None or recipient is None:
             return
-        text = (
-            texts.could_not_reach(recipient.first_name)
-            if failure is Failure.UNREACHABLE
-            else texts.could_not_deliver(recipient.first_name)
-        )
+        if row.kind in REQUEST_KINDS:  # she asked with a tap and wrote nothing: no "message"
+            text = texts.request_not_reached(recipient.first_name)
+        elif failure is Failure.UNREACHABLE:
+            text = texts.could_not_reach(recipient.first_name)
+        else:
+            text = texts.could_not_deliver(recipient.first_name)
         await outbox.enqueue(
             session,
             key=f"undelivered:{row.id}",

@@ -6,7 +6,14 @@ from telegram import Update
 
 from bot import texts
 from bot.callbacks import Callback
-from bot.handlers.common import answer, command_text, edit_pressed, rejection, send, unit_of_work
+from bot.handlers.common import (
+    answer,
+    command_text,
+    rejection,
+    send,
+    settle_pressed,
+    unit_of_work,
+)
 from bot.runtime import Context
 from bot.services import away as away_service
 from bot.services.common import Refusal
@@ -39,8 +46,11 @@ async def wish_pressed(update: Update, context: Context, pressed: Callback) -> N
     rt = context.bot_data
     async with unit_of_work(rt, update) as (session, person):
         result = await away_service.wish(session, person, pressed.refs[0], rt.clock.now())
+    if result is Refusal.ALREADY_ANSWERED:
+        await answer(update, texts.ALREADY_SENT)
+        return
     if isinstance(result, Refusal):
         await answer(update, rejection(result))
         return
     await answer(update, texts.reconnect_sent(result))
-    await edit_pressed(update)
+    await settle_pressed(update)

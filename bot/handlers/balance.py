@@ -13,6 +13,7 @@ from bot.handlers.common import (
     edit_pressed,
     rejection,
     send,
+    settle_pressed,
     unit_of_work,
 )
 from bot.handlers.soothing import start_breathing
@@ -112,6 +113,6 @@ async def balance_pressed(update: Update, context: Context, pressed: Callback) -
         await edit_pressed(update)
         return
     await answer(update)
-    await edit_pressed(update)
+    await settle_pressed(update)
     if pressed.action == "b":
         await start_breathing(update, context, release=(person_id, held))

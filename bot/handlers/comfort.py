@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot import texts
 from bot.callbacks import Callback
-from bot.handlers.common import answer, edit_pressed, send, unit_of_work
+from bot.handlers.common import answer, send, settle_pressed, unit_of_work
 from bot.handlers.replies import reply_prompt
 from bot.runtime import Context
 from bot.services import comfort
@@ -35,6 +35,6 @@ async def comfort_pressed(update: Update, context: Context, pressed: Callback) -
         await send(update, reply_prompt(result, ref))
     elif pressed.action == "o":
         await answer(update, texts.okay_told(result))
-        await edit_pressed(update)  # said once: the offer goes
+        await settle_pressed(update)  # said once: the offer reads as answered
     else:
         await answer(update, texts.reply_sent(result))

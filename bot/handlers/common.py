@@ -102,6 +102,31 @@ async def edit_pressed(
         log.info("could not update a pressed message: %s", exc.message)
 
 
+async def settle_pressed(update: Update) -> None:
+    """A choice made with a button: the buttons go and the question reads as answered — its
+    words with the choice beneath ("✓ 💛 I'd like that") — so nothing is left dangling. A
+    message without words of its own (a picture) only loses its buttons."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if query is None or not isinstance(message, Message) or not message.text:
+        await edit_pressed(update)
+        return
+    markup = message.reply_markup
+    chosen = next(
+        (
+            button.text
+            for row in (markup.inline_keyboard if markup is not None else ())
+            for button in row
+            if button.callback_data == query.data
+        ),
+        None,
+    )
+    if chosen is None:
+        await edit_pressed(update)
+        return
+    await edit_pressed(update, texts.answered(message.text, chosen))
+
+
 async def drop_buttons(update: Update, text: str | None = None) -> None:
     await edit_pressed(update, text)
 

@@ -46,6 +46,7 @@ TYPED: dict[str, TypedHandler] = {
     reassurance.AWAIT_WRITE_BACK: reassurance_handlers.typed_write_back,
     nudges.AWAIT_NUDGE: nudge_handlers.typed_note,
     checkins.AWAIT_NOTE: checkin_handlers.typed_note,
+    triggers.AWAIT_WHAT: trigger_handlers.typed_what,
     triggers.AWAIT_FEELING: trigger_handlers.typed_word,
     triggers.AWAIT_NEED: trigger_handlers.typed_word,
     questions.AWAIT_ANSWER: question_handlers.typed_answer,

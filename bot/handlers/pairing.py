@@ -7,7 +7,15 @@ from telegram.helpers import create_deep_linked_url
 
 from bot import callbacks, keyboards, texts
 from bot.callbacks import Callback
-from bot.handlers.common import Reply, answer, command_text, drop_buttons, send, unit_of_work
+from bot.handlers.common import (
+    Reply,
+    answer,
+    command_text,
+    drop_buttons,
+    send,
+    settle_pressed,
+    unit_of_work,
+)
 from bot.runtime import Context
 from bot.services import pairing, people
 from bot.services.common import Refusal
@@ -115,5 +123,5 @@ async def unpair_pressed(update: Update, context: Context, pressed: Callback) ->
         await answer(update, texts.BUTTON_STALE)
         return
     await answer(update)
-    await drop_buttons(update)
+    await settle_pressed(update)
     await send(update, Reply(texts.UNPAIRED, keyboards.no_keyboard()))

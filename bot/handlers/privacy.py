@@ -7,7 +7,7 @@ from telegram import Update
 
 from bot import callbacks, keyboards, texts
 from bot.callbacks import Callback
-from bot.handlers.common import Reply, answer, drop_buttons, send, unit_of_work
+from bot.handlers.common import Reply, answer, drop_buttons, send, settle_pressed, unit_of_work
 from bot.runtime import Context
 from bot.services import privacy
 
@@ -53,5 +53,5 @@ async def delete_pressed(update: Update, context: Context, pressed: Callback) ->
     if pressed.action == "n":
         await drop_buttons(update, texts.DELETE_CANCELLED)
         return
-    await drop_buttons(update)
+    await settle_pressed(update)
     await send(update, Reply(texts.DELETED, keyboards.no_keyboard()))

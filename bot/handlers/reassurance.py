@@ -54,9 +54,11 @@ async def reply_pressed(update: Update, context: Context, pressed: Callback) -> 
         cancel = keyboards.cancel_input(reassurance.AWAIT_WRITE_BACK, pressed.ref)
         await send(update, Reply(texts.write_back_prompt(result), cancel))
     else:
+        if not result.sent:  # a second tap: it went the first time
+            await answer(update, texts.ALREADY_SENT)
+            return
         await answer(update, texts.reply_sent(result.requester_name))
-        if result.sent:
-            await _note_replies(update, result.replied)
+        await _note_replies(update, result.replied)
 
 
 async def _note_replies(update: Update, replied: list[str]) -> None:

@@ -7,7 +7,7 @@ from telegram import Update
 from bot import texts
 from bot.callbacks import Callback
 from bot.handlers import rituals as ritual_handlers
-from bot.handlers.common import answer, edit_pressed, rejection, unit_of_work
+from bot.handlers.common import answer, edit_pressed, rejection, settle_pressed, unit_of_work
 from bot.runtime import Context
 from bot.services import review
 from bot.services.common import Refusal
@@ -25,5 +25,5 @@ async def review_pressed(update: Update, context: Context, pressed: Callback) ->
     if keep:
         await edit_pressed(update, texts.REVIEW_KEPT)
     else:
-        await edit_pressed(update)
+        await settle_pressed(update)
         await ritual_handlers.menu(update, context)

@@ -16,6 +16,7 @@ from bot.handlers.common import (
     pages,
     rejection,
     send,
+    settle_pressed,
     unit_of_work,
 )
 from bot.runtime import Context, Runtime
@@ -35,10 +36,25 @@ async def trigger(update: Update, context: Context) -> None:
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         logged = await triggers.log(session, person, command_text(update), rt.clock.now())
     if isinstance(logged, int):
-        buttons = keyboards.inline(triggers.feeling_buttons(logged))
-        await send(update, Reply(texts.TRIGGER_FEELING_ASK, buttons))
+        await send(update, _feeling_ask(logged))
+    elif isinstance(logged, Next):
+        await send(update, _next_reply(logged))
     else:
         await send(update, rejection(logged, texts.TRIGGER_USAGE))
+
+
+def _feeling_ask(trigger_id: int) -> Reply:
+    return Reply(texts.TRIGGER_FEELING_ASK, keyboards.inline(triggers.feeling_buttons(trigger_id)))
+
+
+async def typed_what(
+    rt: Runtime, session: AsyncSession, person: Person, _kind: str, _ref: int | None, text: str
+) -> Reply:
+    """What happened, again, as the end of "When you …"."""
+    result = await triggers.typed_what(session, person, text, rt.clock.now())
+    if isinstance(result, int):
+        return _feeling_ask(result)
+    return Reply(rejection(result, texts.TRIGGER_WHEN_YOU_AGAIN))
 
 
 async def listing(update: Update, context: Context) -> None:
@@ -68,7 +84,7 @@ async def trigger_pressed(update: Update, context: Context, pressed: Callback) -
         return
     await answer(update)
     if isinstance(result, triggers.Settled) or result.typed:
-        await edit_pressed(update, None)
+        await settle_pressed(update)
         await send(update, result.text)
     else:
         await edit_pressed(update, result.text, keyboards.inline(result.buttons))

@@ -63,7 +63,7 @@ def set_busy(person: Person, raw: str, now: datetime) -> BusySet | str:
         return texts.BUSY_USAGE
     person.busy_until = until
     person.busy_reason = reason
-    return BusySet(wall_time(until, person.timezone), reason)
+    return BusySet(until_words(until, person, now, own=True), reason)
 
 
 def clear_busy(person: Person, now: datetime) -> bool:
@@ -78,9 +78,20 @@ def busy_until(person: Person, now: datetime) -> datetime | None:
     return until if until is not None and until > now else None
 
 
+def until_words(until: datetime, viewer: Person, now: datetime, *, own: bool) -> str:
+    """`until` in the viewer's time, with the day when it is not today on their clock: "17:00
+    (your time, tomorrow)" for a partner's busy; "17:00 tomorrow" for their own."""
+    zone = viewer.timezone
+    day = local_date(until, zone)
+    days = (day - local_date(now, zone)).days
+    said = texts.day_from_today(days, day) if days > 0 else None
+    return texts.until_words(wall_time(until, zone), said, yours=not own and zone is not None)
+
+
 def note_for(person: Person, viewer: Person, now: datetime) -> str | None:
     """What the partner is told when they ask for reassurance while `person` is busy."""
     until = busy_until(person, now)
     if until is None:
         return None
-    return texts.busy_note(person.first_name, wall_time(until, viewer.timezone), person.busy_reason)
+    when = until_words(until, viewer, now, own=False)
+    return texts.busy_note(person.first_name, when, person.busy_reason)

@@ -62,15 +62,19 @@ async def set_away(
     if partner is None or person.couple_id is None:
         return Refusal.NOT_PAIRED
     parts = clean_text(raw).split(maxsplit=1)
-    day = parse_day(parts[0]) if parts else None
+    word = parts[0] if parts else ""
+    day = parse_day(word)
     if day is None:
-        return texts.AWAY_USAGE
+        # Written as a date, but not one the calendar has (month 13, 30 February): say so.
+        return texts.away_no_such_day(word) if _DATE.match(word) else texts.AWAY_USAGE
     note = " ".join(parts[1].split()) if len(parts) > 1 else None
     if note is not None and len(note) > texts.AWAY_NOTE_MAX:
         return texts.too_long(len(note), texts.AWAY_NOTE_MAX)
     today = local_date(now, person.timezone)
-    if day <= today:
-        return texts.AWAY_PAST
+    if day < today:
+        return texts.away_past(day, today.year)
+    if day == today:
+        return texts.AWAY_TODAY
     if day > today + MAX_AHEAD:
         return texts.AWAY_TOO_FAR
     await _drop_reconnect(session, person)

@@ -39,7 +39,8 @@ def _states(person: Person, name: str, viewer: Person, now: datetime) -> tuple[s
         out.append(texts.pause_status(name, wall_time(paused, viewer.timezone)))
     busy = availability.busy_until(person, now)
     if busy is not None:
-        out.append(texts.busy_status(name, wall_time(busy, viewer.timezone), person.busy_reason))
+        when = availability.until_words(busy, viewer, now, own=person.id == viewer.id)
+        out.append(texts.busy_status(name, when, person.busy_reason))
     days = away.days_left(person, now)
     if person.away_until is not None and days is not None:
         day = texts.date_label(person.away_until)

@@ -4,6 +4,7 @@ author chooses: share it with the partner, or bring it to the couple's next talk
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +20,7 @@ from bot.services.people import await_reply, partner_of
 from bot.services.schedule import local_now
 
 DRAFT, PRIVATE, SHARED, TALK = "draft", "private", "shared", "talk"
+AWAIT_WHAT = "trigger_what"  # "When you …": what happened, again, as a sentence
 AWAIT_FEELING = "trigger_feeling"
 AWAIT_NEED = "trigger_need"
 OTHER = len(texts.FEELINGS)  # the "Something else" button's index, for both questions
@@ -71,15 +73,37 @@ def _what(raw: str) -> str | Rejected:
     return what.rstrip(".!")
 
 
-async def log(session: AsyncSession, person: Person, raw: str, now: datetime) -> int | Rejected:
-    """/trigger <what happened>: a private draft; returns its id for the feeling question."""
-    what = _what(raw)
-    if not isinstance(what, str):
-        return what
+@dataclass(frozen=True)
+class Next:
+    """What to show next: a question with buttons, or (typed=True) a prompt for typed words."""
+
+    text: str
+    buttons: Buttons
+    typed: bool = False
+
+
+def reads_as_clause(what: str, partner: str | None) -> bool:
+    """Whether typed words read right after "When": they start with someone ("you didn't
+    reply", "Sam left early") or have a verb after the first word ("the plans changed"). "late
+    reply" does not: "When late reply, I felt …" reads wrong."""
+    words = [w.strip(texts.CLAUSE_PUNCTUATION).lower() for w in what.split()]
+    if not words:
+        return False
+    if words[0] in texts.CLAUSE_SUBJECTS or (partner is not None and words[0] == partner.lower()):
+        return True
+    for before, word in itertools.pairwise(words):
+        if word in texts.CLAUSE_VERBS or word.endswith(texts.CLAUSE_NEGATION):
+            return True
+        if word.endswith(texts.CLAUSE_PAST) and before not in texts.CLAUSE_DETERMINERS:
+            return True
+    return False
+
+
+async def _draft(session: AsyncSession, person: Person, what: str, now: datetime) -> int:
     trigger = Trigger(
         person_id=person.id,
         couple_id=person.couple_id,
-        what=texts.what_happened(what),
+        what=what,
         status=DRAFT,
         created_at=now,
     )
@@ -88,18 +112,56 @@ async def log(session: AsyncSession, person: Person, raw: str, now: datetime) ->
     return trigger.id
 
 
+def _after_when(what: str, partner: str | None) -> str:
+    """Typed words as they read after "When": the first word lowered, unless it is the
+    partner's name ("Sam left early" stays as it is)."""
+    first = what.split(maxsplit=1)[0] if what.split() else ""
+    if partner is not None and first.lower() == partner.lower():
+        return what
+    return texts.what_happened(what)
+
+
+async def _partner_name(session: AsyncSession, person: Person) -> str | None:
+    partner = await partner_of(session, person)
+    return partner.first_name if partner is not None else None
+
+
+async def log(
+    session: AsyncSession, person: Person, raw: str, now: datetime
+) -> int | Next | Rejected:
+    """/trigger <what happened>: a private draft; returns its id for the feeling question — or,
+    when the words would not read right after "When" ("late reply"), asks for them again as the
+    end of "When you …" (typed=True)."""
+    what = _what(raw)
+    if not isinstance(what, str):
+        return what
+    partner = await _partner_name(session, person)
+    what = _after_when(what, partner)
+    if not reads_as_clause(what, partner):
+        await_reply(person, AWAIT_WHAT, None, now)
+        return Next(texts.trigger_when_you(what), [], typed=True)
+    return await _draft(session, person, what, now)
+
+
+async def typed_what(
+    session: AsyncSession, person: Person, raw: str, now: datetime
+) -> int | Rejected:
+    """The end of "When you …", typed after the prompt: "replied hours later" becomes "you
+    replied hours later"; words that already start with someone stay as they are."""
+    what = _what(raw)
+    if not isinstance(what, str):
+        await_reply(person, AWAIT_WHAT, None, now)
+        return what
+    partner = await _partner_name(session, person)
+    what = _after_when(texts.without_when(what), partner)
+    if not reads_as_clause(what, partner):
+        what = texts.when_you(what)
+    return await _draft(session, person, what, now)
+
+
 async def _own(session: AsyncSession, person: Person, trigger_id: int) -> Trigger | None:
     trigger = await session.get(Trigger, trigger_id)
     return trigger if trigger is not None and trigger.person_id == person.id else None
-
-
-@dataclass(frozen=True)
-class Next:
-    """What to show next: a question with buttons, or (typed=True) a prompt for typed words."""
-
-    text: str
-    buttons: Buttons
-    typed: bool = False
 
 
 async def _after_answer(session: AsyncSession, person: Person, trigger: Trigger) -> Next:
