@@ -54,8 +54,8 @@ async def test_opening_the_link_pairs_both_with_names_and_the_reassure_keyboard(
     steady: Steady,
 ) -> None:
     alex, sam = await pair(steady)
-    assert alex.keyboard == [texts.REASSURE_BUTTON, texts.MOMENT_BUTTON]
-    assert sam.keyboard == [texts.REASSURE_BUTTON, texts.MOMENT_BUTTON]
+    assert alex.keyboard == [texts.REASSURE_BUTTON, texts.MOMENT_BUTTON, texts.MENU_BUTTON]
+    assert sam.keyboard == [texts.REASSURE_BUTTON, texts.MOMENT_BUTTON, texts.MENU_BUTTON]
     async with steady.rt.db.transaction() as session:
         couples = list(await session.scalars(select(Person.couple_id)))
     assert len(set(couples)) == 1
@@ -70,7 +70,7 @@ async def test_join_with_the_code_pairs_like_the_link(steady: Steady) -> None:
     await sam.send(f"/join {token}")
     await sam.expect("You're paired with Alex")
     await alex.expect("You're paired with Sam")
-    assert sam.keyboard == [texts.REASSURE_BUTTON, texts.MOMENT_BUTTON]
+    assert sam.keyboard == [texts.REASSURE_BUTTON, texts.MOMENT_BUTTON, texts.MENU_BUTTON]
 
 
 async def test_your_own_invite_is_refused(steady: Steady) -> None:
@@ -253,7 +253,7 @@ async def test_start_again_when_paired_welcomes_back_with_keyboard(steady: Stead
     alex, _ = await pair(steady)
     await alex.send("/start")
     await alex.expect("Welcome back. You're paired with Sam")
-    assert alex.keyboard == [texts.REASSURE_BUTTON, texts.MOMENT_BUTTON]
+    assert alex.keyboard == [texts.REASSURE_BUTTON, texts.MOMENT_BUTTON, texts.MENU_BUTTON]
 
 
 async def test_both_partners_confirming_unpair_at_once_get_one_outcome_each(steady: Steady) -> None:
