@@ -163,11 +163,18 @@ def invite(link: str, token: str) -> str:
     )
 
 
-def paired(partner: str) -> str:
+def paired(partner: str, zone_next: bool = False) -> str:
+    """The one message right after pairing; with `zone_next`, the time zone question follows
+    it and the starter rituals follow that (a guided first minute)."""
+    first = (
+        "First, your time zone, just below; then a few rituals to start with.\n\n"
+        if zone_next
+        else ""
+    )
     return (
-        f"You're paired with {partner}. 💛\n\n"
-        f"Next, tell {partner} which words reassure you: send /phrase and the words, for "
-        "example /phrase I'm not going anywhere. They'll be asked to agree first."
+        f"You're paired with {partner}. 💛\n\n{first}"
+        f"When you're ready, tell {partner} which words reassure you: send /phrase and the "
+        "words, for example /phrase I'm not going anywhere. They'll be asked to agree first."
     )
 
 

@@ -62,6 +62,36 @@ async def test_opening_the_link_pairs_both_with_names_and_the_reassure_keyboard(
     assert couples[0] is not None
 
 
+async def test_after_pairing_one_step_at_a_time_the_message_then_the_zone_then_rituals(
+    steady: Steady,
+) -> None:
+    alex, sam = steady.user("Alex"), steady.user("Sam")
+    await alex.start()
+    await alex.send("/timezone Europe/Berlin")  # Alex has said where she is; Sam has not
+    await alex.expect("Your time zone is Europe/Berlin")
+    link, _ = await invite(alex)
+    alex.mark_read()
+    await sam.open_link(link)
+    await steady.settle()
+    paired, ask = sam.unread
+    assert paired.shown.startswith("You're paired with Alex. 💛\n\nFirst, your time zone")
+    assert "/phrase" in paired.shown
+    assert ask.shown == texts.TIMEZONE_ASK and "Europe/Berlin" in ask.buttons
+    sam.mark_read()
+    await sam.press("Europe/Berlin", ask)
+    starter = await sam.expect(texts.STARTER_INTRO)
+    assert starter.buttons[0] == "➕ Check-in 12:30 every day"
+    # Alex's zone was known: her next step is the starter set, right after the one message.
+    first, then = alex.unread
+    assert first.shown.startswith("You're paired with Sam. 💛\n\nWhen you're ready")
+    assert then.shown == texts.STARTER_INTRO
+    # Changing the zone later offers nothing twice.
+    await sam.send("/timezone Europe/Paris")
+    await sam.expect("Your time zone is Europe/Paris")
+    await steady.settle()
+    assert sam.unread == []
+
+
 async def test_join_with_the_code_pairs_like_the_link(steady: Steady) -> None:
     alex, sam = steady.user("Alex"), steady.user("Sam")
     await alex.start()
