@@ -33,7 +33,7 @@ QUICK_NOTE = "qn"  # x:<note> — remove one of your one-tap notes
 AGREEMENT = "ag"  # a(gree) d(ecline) a proposed safe word or balance — agreement id
 PAUSE = "pz"  # s:<length> start a pause; e:<pause>:<length> extend it once
 BREATHE = "br"  # g(o); x:<session> stop; y / n — "a little steadier?"
-GROUND = "gr"  # n:<step> the next step of 5-4-3-2-1
+GROUND = "gr"  # n:<step> the next step of 5-4-3-2-1; s — start it in a new message
 BALANCE = "bl"  # b:<delivery> breathe first, s:<delivery> just the words; d — suggest default
 JOURNAL = "jr"  # pg:<couple>:<page> another page; ph:<couple>:<page> its photos
 TRIGGER = "tg"  # f:<trigger>:<feeling>, n:<trigger>:<need>, s(hare) t(alk) p(rivate):<trigger>
@@ -44,6 +44,7 @@ QUESTION = "qu"  # a:<delivery> — answer the question for two
 WARMTH = "wm"  # on the partner's words: h (💛 back), r (✍️ Reply) — delivery; s(end) k(eep) — draft
 COMFORT = "cf"  # low check-in: g(hug) c(all) w(rite) — delivery; o — the "I'm okay now" offer
 DATES = "dm"  # x:<date> — remove a date that matters
+MENU = "mn"  # ☰ More and /help: one action each, no ids (see bot/handlers/menu.py)
 
 # How many ids each action carries; anything else is not one of ours.
 SHAPES: dict[str, dict[str, int]] = {
@@ -65,7 +66,7 @@ SHAPES: dict[str, dict[str, int]] = {
     AGREEMENT: {"a": 1, "d": 1},
     PAUSE: {"s": 1, "e": 2},
     BREATHE: {"g": 0, "x": 1, "y": 0, "n": 0},
-    GROUND: {"n": 1},
+    GROUND: {"n": 1, "s": 0},
     BALANCE: {"b": 1, "s": 1, "d": 0},
     JOURNAL: {"pg": 2, "ph": 2},
     TRIGGER: {"f": 2, "n": 2, "s": 1, "t": 1, "p": 1},
@@ -76,6 +77,7 @@ SHAPES: dict[str, dict[str, int]] = {
     WARMTH: {"h": 1, "r": 1, "s": 1, "k": 1},
     COMFORT: {"g": 1, "c": 1, "w": 1, "o": 1},
     DATES: {"x": 1},
+    MENU: dict.fromkeys(("b", "g", "u", "j", "t", "a", "d", "r", "w", "p", "h"), 0),
 }
 
 _SHAPE = re.compile(r"^([a-z]{2}):([a-z]{1,4})((?::\d{1,10}){0,3})$")

@@ -17,7 +17,7 @@ from bot.services.people import awaiting_code
 
 def paired_keyboard() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
-        [[texts.REASSURE_BUTTON], [texts.MOMENT_BUTTON]],
+        [[texts.REASSURE_BUTTON], [texts.MOMENT_BUTTON, texts.MENU_BUTTON]],
         resize_keyboard=True,
         is_persistent=True,
     )

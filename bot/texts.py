@@ -83,7 +83,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("delete", "Erase everything Steady stores about you"),
     ("unpair", "End the pairing"),
     ("cancel", "Stop what you're in the middle of"),
-    ("help", "This list"),
+    ("menu", "Buttons for everything, no typing"),
+    ("help", "What I can do, in short"),
 ]
 
 BOT_DESCRIPTION = (
@@ -94,11 +95,41 @@ BOT_DESCRIPTION = (
 BOT_SHORT_DESCRIPTION = "Agreed words at one tap, for two partners. Start with /pair."
 
 
+# /help, grouped; every command in COMMANDS is in one group (the / key lists each with a line).
+HELP_GROUPS: list[tuple[str, list[str]]] = [
+    (
+        "Together",
+        ["pair", "join", "reassure", "status", "journal", "appreciate", "dates", "away", "back"],
+    ),
+    ("Words", ["phrase", "offer", "phrases", "notes", "note"]),
+    ("Rituals", ["rituals", "ritual", "timezone", "quiet", "balance"]),
+    (
+        "When it's hard",
+        [
+            "pause",
+            "resume",
+            "safeword",
+            "breathe",
+            "ground",
+            "busy",
+            "available",
+            "trigger",
+            "triggers",
+            "insights",
+            "support",
+        ],
+    ),
+    ("Privacy", ["export", "delete", "unpair"]),
+]
+
+
 def help_text() -> str:
-    lines = ["Here's what I can do:"]
-    lines += [f"/{name} — {description}" for name, description in COMMANDS]
+    lines = ["Here's what I can do — tap a button below, or type a command.", ""]
+    lines += [f"{group}: " + " ".join(f"/{name}" for name in names) for group, names in HELP_GROUPS]
     lines.append(
-        f"\nOnce you're paired, {REASSURE_BUTTON} and {MOMENT_BUTTON} stay under the text box."
+        f"\nOnce you're paired, {REASSURE_BUTTON}, {MOMENT_BUTTON} and {MENU_BUTTON} (/menu) stay "
+        "under the text box. /cancel stops what you're in the middle of. Bot chats are not "
+        "end-to-end encrypted."
     )
     return "\n".join(lines)
 
@@ -132,11 +163,18 @@ def invite(link: str, token: str) -> str:
     )
 
 
-def paired(partner: str) -> str:
+def paired(partner: str, zone_next: bool = False) -> str:
+    """The one message right after pairing; with `zone_next`, the time zone question follows
+    it and the starter rituals follow that (a guided first minute)."""
+    first = (
+        "First, your time zone, just below; then a few rituals to start with.\n\n"
+        if zone_next
+        else ""
+    )
     return (
-        f"You're paired with {partner}. 💛\n\n"
-        f"Next, tell {partner} which words reassure you: send /phrase and the words, for "
-        "example /phrase I'm not going anywhere. They'll be asked to agree first."
+        f"You're paired with {partner}. 💛\n\n{first}"
+        f"When you're ready, tell {partner} which words reassure you: send /phrase and the "
+        "words, for example /phrase I'm not going anywhere. They'll be asked to agree first."
     )
 
 
@@ -367,9 +405,12 @@ def reassurance_words(partner: str, words: str) -> str:
 
 
 def reassurance_no_words(partner: str) -> str:
+    """The 💛 tap before any words are agreed: what happened, then a line from Steady itself
+    (never from the partner), above 🌬 Breathe and 🌿 Ground."""
     return (
-        f"There are no agreed words from {partner} yet. {partner} knows you asked; "
-        "/phrase suggests some."
+        f"There are no agreed words from {partner} yet. {partner} knows you asked.\n\n"
+        f"From me, Steady: reaching out was the right thing to do. Breathe or ground with me "
+        f"while you wait; later, /phrase asks {partner} for words."
     )
 
 
@@ -2295,3 +2336,28 @@ ALREADY_SENT = "Already sent."
 def answered(question: str, choice: str) -> str:
     """A question whose buttons went with the choice made: it reads as answered."""
     return f"{question}\n\n✓ {choice}"
+# Menu and help -------------------------------------------------------------------------------
+
+BREATHE_BUTTON = "🌬 Breathe"
+GROUND_BUTTON = "🌿 Ground"
+
+
+def nudge_to_agree_words(requester: str) -> str:
+    """Under the partner's first "asked, no words yet" notice, once."""
+    return (
+        f"Words you agree on now reach {requester} at once next time, even while you sleep: "
+        "offer some with a tap."
+    )
+
+
+MENU_BUTTON = "☰ More"
+MENU_TEXT = "What would help right now? Everything is a tap away."
+# ☰ More and /help: (action, label), in rows. The actions are bot/handlers/menu.py's.
+MENU_ROWS: list[list[tuple[str, str]]] = [
+    [("b", "🌬 Breathe"), ("g", "🌿 Ground")],
+    [("u", "💼 Busy"), ("a", "🧳 Time apart")],
+    [("t", "🪞 A trigger"), ("j", "📔 Journal")],
+    [("r", "🔁 Rituals"), ("d", "🗓 Dates")],
+    [("w", "💬 Words"), ("p", "📈 Picture")],
+    [("h", "❔ Help")],
+]

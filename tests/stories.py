@@ -31,7 +31,8 @@ async def pair(
     await b.open_link(link)
     await b.expect(f"You're paired with {first}")
     await a.expect(f"You're paired with {second}")
-    # Then come the starter rituals and the time zone question; stories begin after them.
+    # Then comes the time zone question (the starter rituals follow the zone); stories begin
+    # after it.
     await steady.settle()
     a.mark_read()
     b.mark_read()

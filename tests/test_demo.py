@@ -28,6 +28,9 @@ async def test_demo_plays_pairing_phrase_reassurance_and_reply_then_exits_0() ->
     steps = [
         "Steady → Alex:\n      Here's your invite",
         "Steady → Sam:\n      You're paired with Alex.",
+        "Steady → Sam:\n      Rituals come at your local time",
+        "Sam taps [Europe/Berlin]",
+        "Steady → Sam:\n      A few rituals many couples start with",
         "Alex taps [✅ Agree]",
         "Sam:\n      💛 Reassure me",
         "Steady → Sam:\n      💛 From Alex:",

@@ -54,12 +54,42 @@ async def test_opening_the_link_pairs_both_with_names_and_the_reassure_keyboard(
     steady: Steady,
 ) -> None:
     alex, sam = await pair(steady)
-    assert alex.keyboard == [texts.REASSURE_BUTTON, texts.MOMENT_BUTTON]
-    assert sam.keyboard == [texts.REASSURE_BUTTON, texts.MOMENT_BUTTON]
+    assert alex.keyboard == [texts.REASSURE_BUTTON, texts.MOMENT_BUTTON, texts.MENU_BUTTON]
+    assert sam.keyboard == [texts.REASSURE_BUTTON, texts.MOMENT_BUTTON, texts.MENU_BUTTON]
     async with steady.rt.db.transaction() as session:
         couples = list(await session.scalars(select(Person.couple_id)))
     assert len(set(couples)) == 1
     assert couples[0] is not None
+
+
+async def test_after_pairing_one_step_at_a_time_the_message_then_the_zone_then_rituals(
+    steady: Steady,
+) -> None:
+    alex, sam = steady.user("Alex"), steady.user("Sam")
+    await alex.start()
+    await alex.send("/timezone Europe/Berlin")  # Alex has said where she is; Sam has not
+    await alex.expect("Your time zone is Europe/Berlin")
+    link, _ = await invite(alex)
+    alex.mark_read()
+    await sam.open_link(link)
+    await steady.settle()
+    paired, ask = sam.unread
+    assert paired.shown.startswith("You're paired with Alex. 💛\n\nFirst, your time zone")
+    assert "/phrase" in paired.shown
+    assert ask.shown == texts.TIMEZONE_ASK and "Europe/Berlin" in ask.buttons
+    sam.mark_read()
+    await sam.press("Europe/Berlin", ask)
+    starter = await sam.expect(texts.STARTER_INTRO)
+    assert starter.buttons[0] == "➕ Check-in 12:30 every day"
+    # Alex's zone was known: her next step is the starter set, right after the one message.
+    first, then = alex.unread
+    assert first.shown.startswith("You're paired with Sam. 💛\n\nWhen you're ready")
+    assert then.shown == texts.STARTER_INTRO
+    # Changing the zone later offers nothing twice.
+    await sam.send("/timezone Europe/Paris")
+    await sam.expect("Your time zone is Europe/Paris")
+    await steady.settle()
+    assert sam.unread == []
 
 
 async def test_join_with_the_code_pairs_like_the_link(steady: Steady) -> None:
@@ -70,7 +100,7 @@ async def test_join_with_the_code_pairs_like_the_link(steady: Steady) -> None:
     await sam.send(f"/join {token}")
     await sam.expect("You're paired with Alex")
     await alex.expect("You're paired with Sam")
-    assert sam.keyboard == [texts.REASSURE_BUTTON, texts.MOMENT_BUTTON]
+    assert sam.keyboard == [texts.REASSURE_BUTTON, texts.MOMENT_BUTTON, texts.MENU_BUTTON]
 
 
 async def test_your_own_invite_is_refused(steady: Steady) -> None:
@@ -253,7 +283,7 @@ async def test_start_again_when_paired_welcomes_back_with_keyboard(steady: Stead
     alex, _ = await pair(steady)
     await alex.send("/start")
     await alex.expect("Welcome back. You're paired with Sam")
-    assert alex.keyboard == [texts.REASSURE_BUTTON, texts.MOMENT_BUTTON]
+    assert alex.keyboard == [texts.REASSURE_BUTTON, texts.MOMENT_BUTTON, texts.MENU_BUTTON]
 
 
 async def test_both_partners_confirming_unpair_at_once_get_one_outcome_each(steady: Steady) -> None:

@@ -32,6 +32,8 @@ async def alice_and_bob_with_a_question(steady: Steady) -> tuple[FakeUser, FakeU
     alice, bob = await pair(steady, "Alice", "Bob")
     await set_zone(alice, "Europe/Berlin")
     await set_zone(bob, "America/New_York")
+    for user in (alice, bob):
+        await user.expect(texts.STARTER_INTRO)  # the guided first minute's last step
     await alice.send("/ritual add question 20:00 daily")
     await alice.expect("Added: A question for two · every day 20:00 Berlin time")
     await bob.expect(

@@ -184,6 +184,56 @@ async def test_no_agreed_words_yet_gets_a_gentle_message_and_the_partner_is_stil
     await alex.expect(f"From Sam: {texts.REPLY_HERE}")
 
 
+async def test_a_tap_with_no_words_yet_offers_breathing_grounding_and_a_line_from_steady(
+    steady: Steady,
+) -> None:
+    alex, sam = await pair(steady)
+    await alex.tap(texts.REASSURE_BUTTON)
+    gentle = await alex.expect("There are no agreed words from Sam yet")
+    assert gentle.buttons == [texts.BREATHE_BUTTON, texts.GROUND_BUTTON]
+    # The warm line says it is Steady's, and nothing is put in Sam's mouth.
+    assert "From me, Steady:" in gentle.shown
+    assert "From Sam" not in gentle.shown
+    await sam.expect("Alex asked for reassurance just now")  # Sam is still told
+    await alex.press(texts.GROUND_BUTTON, gentle)
+    await alex.expect("Name 5 things you can see")
+    assert gentle.text is not None and gentle.text.startswith("There are no agreed words")
+    assert gentle.buttons == []  # one choice per message
+    await alex.tap(texts.REASSURE_BUTTON)
+    again = await alex.expect("There are no agreed words from Sam yet")
+    await alex.press(texts.BREATHE_BUTTON, again)
+    await alex.expect(texts.BREATHE_START)
+
+
+async def test_the_partner_is_nudged_once_to_agree_words_and_can_offer_them_with_one_tap(
+    steady: Steady,
+) -> None:
+    alex, sam = await pair(steady)
+    await alex.tap(texts.REASSURE_BUTTON)
+    first = await sam.expect("Alex asked for reassurance just now. There are no agreed words yet")
+    assert texts.nudge_to_agree_words("Alex") in first.shown
+    assert first.buttons == [
+        texts.REPLY_HERE,
+        texts.REPLY_CALL,
+        texts.REPLY_TONIGHT,
+        texts.REPLY_WRITE,
+        texts.OFFER_BUTTON,
+    ]
+    await alex.tap(texts.REASSURE_BUTTON)
+    second = await sam.expect("Alex asked for reassurance just now. There are no agreed words yet")
+    assert texts.nudge_to_agree_words("Alex") not in second.shown
+    assert texts.OFFER_BUTTON not in second.buttons
+    await sam.press(texts.OFFER_BUTTON, first)
+    await sam.expect(texts.OFFER_PROMPT)
+    await sam.send("I'm right here with you.")
+    offer = await alex.expect("I'm right here with you.")
+    await alex.press(texts.ACCEPT_BUTTON, offer)
+    await alex.tap(texts.REASSURE_BUTTON)
+    words = await alex.expect("From Sam")
+    assert words.shown == "💛 From Sam:\n\n“I'm right here with you.”"
+    assert words.buttons == []
+
+
 async def test_not_paired_gets_how_to_pair(steady: Steady) -> None:
     alex = steady.user("Alex")
     await alex.start()

@@ -280,13 +280,14 @@ async def test_the_weekly_talk_brings_three_short_prompts_to_both_at_once(
 
 async def test_the_starter_set_adds_rituals_with_one_tap_each(steady: Steady) -> None:
     alex, sam = await couple_in(steady, "Europe/Berlin", "Europe/Berlin")
-    starter = next(m for m in alex.inbox if m.shown == texts.STARTER_INTRO)
+    # The starter set follows each one's time zone: the guided first minute.
+    starter = await alex.expect(texts.STARTER_INTRO)
     assert starter.buttons[0] == "➕ Check-in 12:30 every day"
     await alex.press("➕ Check-in 12:30 every day", starter)
     await alex.expect("Added: Check-in · 12:30 · every day")
     await sam.expect("Alex added a ritual for you both: Check-in · 12:30 · every day")
     # Sam's starter has the same suggestion: already there.
-    sam_starter = next(m for m in sam.inbox if m.shown == texts.STARTER_INTRO)
+    sam_starter = await sam.expect(texts.STARTER_INTRO)
     answer = await sam.press("➕ Check-in 12:30 every day", sam_starter)
     assert answer.text == texts.RITUAL_DUPLICATE
     # Another time, with one tap (the talk's row).

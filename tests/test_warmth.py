@@ -247,7 +247,7 @@ async def test_after_breathing_to_the_end_the_offer_comes(steady: Steady) -> Non
 
 async def test_a_time_typed_after_other_time_is_taken_as_that_time(steady: Steady) -> None:
     alice, bob = await apart(steady)
-    starter = next(m for m in alice.inbox if m.shown == texts.STARTER_INTRO)
+    starter = await alice.expect(texts.STARTER_INTRO)  # it follows her time zone
     nudge_row = starter.inline_rows[1]
     assert nudge_row[1]["text"] == texts.STARTER_OTHER_TIME
     await alice.press_data(nudge_row[1]["callback_data"], starter)

@@ -36,6 +36,7 @@ from bot.handlers import (
     inputs,
     insights,
     journal,
+    menu,
     nudges,
     pairing,
     pause,
@@ -64,7 +65,8 @@ ButtonHandler = Callable[[Update, Context, Callback], Awaitable[None]]
 
 COMMANDS: dict[str, UpdateHandler] = {
     "start": pairing.start,
-    "help": pairing.help_command,
+    "help": menu.help_command,
+    "menu": menu.menu,
     "pair": pairing.pair,
     "join": pairing.join,
     "unpair": pairing.unpair,
@@ -132,6 +134,7 @@ BUTTONS: dict[str, ButtonHandler] = {
     callbacks.WARMTH: replies.warmth_pressed,
     callbacks.COMFORT: comfort.comfort_pressed,
     callbacks.DATES: dates.dates_pressed,
+    callbacks.MENU: menu.menu_pressed,
 }
 
 
@@ -249,6 +252,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(MessageHandler(new_private & reassure_button, guarded(reassurance.reassure)))
     moment_button = filters.Regex(f"^{re.escape(texts.MOMENT_BUTTON)}$")
     app.add_handler(MessageHandler(new_private & moment_button, guarded(pause.moment)))
+    menu_button = filters.Regex(f"^{re.escape(texts.MENU_BUTTON)}$")
+    app.add_handler(MessageHandler(new_private & menu_button, guarded(menu.menu)))
     photo = relay_limited(journal.photo)
     app.add_handler(MessageHandler(new_private & filters.PHOTO, guarded(photo)))
     app.add_handler(CallbackQueryHandler(guarded(relay_limited(on_button))))

@@ -147,7 +147,10 @@ def rejection(rejected: Rejected, usage: str = texts.NOT_PAIRED) -> str:
 
 
 def command_text(update: Update) -> str:
-    """The text after the command word, exactly as typed (newlines and all)."""
+    """The text after the command word, exactly as typed (newlines and all). A button press
+    (☰ More) types nothing: its message is the bot's, not a command."""
+    if update.callback_query is not None:
+        return ""
     message = update.effective_message
     text = message.text if message is not None and message.text else ""
     parts = text.split(maxsplit=1)

@@ -39,12 +39,6 @@ async def start(update: Update, context: Context) -> None:
         )
 
 
-async def help_command(update: Update, context: Context) -> None:
-    async with unit_of_work(context.bot_data, update, is_command=True):
-        pass
-    await send(update, texts.help_text())
-
-
 async def pair(update: Update, context: Context) -> None:
     rt = context.bot_data
     async with unit_of_work(rt, update, is_command=True) as (session, person):

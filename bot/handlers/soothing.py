@@ -45,6 +45,10 @@ def _ground_step(step: int) -> tuple[str, InlineKeyboardMarkup | None] | None:
 async def ground_pressed(update: Update, context: Context, pressed: Callback) -> None:
     step = pressed.ref or 0
     await answer(update)
+    if pressed.action == "s":  # 🌿 Ground under another message: it keeps its words
+        await edit_pressed(update)
+        await ground(update, context)
+        return
     shown = _ground_step(step)
     if shown is not None:
         await edit_pressed(update, *shown)

@@ -165,30 +165,48 @@ async def _redeem(session: AsyncSession, person: Person, token: str, now: dateti
         partner.couple_id = couple.id
         clear_awaiting(partner)
         await _revoke_open_invites(session, partner.id, now)
-    # Both confirmations, then the suggestions, through the outbox: each chat gets them in
-    # this order.
+    # A guided first minute, through the outbox so each chat gets them in this order: the
+    # confirmation with the next step, then the time zone question; the starter rituals once
+    # the zone is set (bot/services/timezones.py), or next if it already is.
     for partner, other in ((me, inviter), (inviter, me)):
         await outbox.enqueue(
             session,
             key=f"paired:{couple.id}:{partner.id}",
             recipient=partner,
             kind="paired",
-            text=texts.paired(other.first_name),
+            text=texts.paired(other.first_name, zone_next=partner.timezone is None),
             keyboard="paired",
             couple_id=couple.id,
             now=now,
         )
     for partner in (me, inviter):
-        await _suggest_rituals(session, partner, couple.id, now)
+        await _next_step(session, partner, couple.id, now)
     await rituals.ensure_digest(session, me, now)
     return Redeemed(Redeem.PAIRED, inviter.first_name)
 
 
-async def _suggest_rituals(
+async def _next_step(session: AsyncSession, person: Person, couple_id: int, now: datetime) -> None:
+    """After pairing: if the person has not said where they are, the time zone question
+    (rituals wait for it, and the starter set follows it); otherwise the starter set."""
+    if person.timezone is not None:
+        await suggest_rituals(session, person, couple_id, now)
+        return
+    await outbox.enqueue(
+        session,
+        key=f"ask-zone:{couple_id}:{person.id}",
+        recipient=person,
+        kind="ask_zone",
+        text=texts.TIMEZONE_ASK,
+        buttons=zone_buttons(texts.COMMON_ZONES),
+        couple_id=couple_id,
+        now=now,
+    )
+
+
+async def suggest_rituals(
     session: AsyncSession, person: Person, couple_id: int, now: datetime
 ) -> None:
-    """After pairing: a starter set of rituals, one tap each — and, if the person has not said
-    where they are, the time zone question (rituals wait for it)."""
+    """A starter set of rituals, one tap each: once per couple (the key says so)."""
     await outbox.enqueue(
         session,
         key=f"starter:{couple_id}:{person.id}",
@@ -199,17 +217,6 @@ async def _suggest_rituals(
         couple_id=couple_id,
         now=now,
     )
-    if person.timezone is None:
-        await outbox.enqueue(
-            session,
-            key=f"ask-zone:{couple_id}:{person.id}",
-            recipient=person,
-            kind="ask_zone",
-            text=texts.TIMEZONE_ASK,
-            buttons=zone_buttons(texts.COMMON_ZONES),
-            couple_id=couple_id,
-            now=now,
-        )
 
 
 def zone_buttons(zones: list[str]) -> Buttons:

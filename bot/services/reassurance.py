@@ -80,6 +80,36 @@ def reply_buttons(request_id: int) -> Buttons:
     ]
 
 
+def soothing_buttons() -> Buttons:
+    """🌬 Breathe and 🌿 Ground, under the words' message when there are no words yet."""
+    return [
+        [
+            (texts.BREATHE_BUTTON, callbacks.pack(callbacks.BREATHE, "g")),
+            (texts.GROUND_BUTTON, callbacks.pack(callbacks.GROUND, "s")),
+        ]
+    ]
+
+
+def offer_words_button(couple_id: int) -> list[tuple[str, str]]:
+    """The /phrases menu's "Offer words", for the partner of someone who asked with none agreed."""
+    return [(texts.OFFER_BUTTON, callbacks.pack(callbacks.PHRASES_MENU, "off", couple_id))]
+
+
+async def _never_asked_without_words(session: AsyncSession, person: Person) -> bool:
+    """True until this person has once asked, in this couple, while there were no words: the
+    partner is nudged to agree some only that first time."""
+    earlier = await session.scalar(
+        select(ReassuranceRequest.id)
+        .where(
+            ReassuranceRequest.requester_id == person.id,
+            ReassuranceRequest.couple_id == person.couple_id,
+            ReassuranceRequest.phrase_id.is_(None),
+        )
+        .limit(1)
+    )
+    return earlier is None
+
+
 def choose(phrases: list[Phrase], last_id: int | None, rng: random.Random) -> Phrase:
     """Any agreed phrase but the one sent last time, while there are others."""
     others = [p for p in phrases if p.id != last_id]
@@ -113,6 +143,7 @@ async def request(
         waiting = await balance.waiting_words(session, person, now)
         if waiting is not None:
             return Asked(partner.first_name, phrase.text if phrase else None, 0, waiting, True)
+    first_without_words = phrase is None and await _never_asked_without_words(session, person)
     asked_id = await session.scalar(
         _ASK,
         {
@@ -131,6 +162,8 @@ async def request(
         if phrase
         else texts.reassurance_no_words(partner.first_name)
     )
+    # With no words yet, the same message offers something soothing right away.
+    soothing = None if phrase else soothing_buttons()
     # Why the partner may be slow to follow up, said before it can be felt as rejection.
     notes = [n for n in (_pause_note(partner, person, now), note_for(partner, person, now)) if n]
     words_id = await outbox.enqueue(
@@ -143,12 +176,17 @@ async def request(
         due_at=now + balance.BREATHE_FIRST_WAIT if breathe_first else now,
         now=now,
         priority=outbox.Priority.WORDS,
+        buttons=soothing,
     )
     assert words_id is not None  # its key names the request just made, so it is new
     partner_paused = pause.active_until(partner, now) is not None
     notice_due = now
+    buttons = reply_buttons(asked_id)
     if phrase is None:
         notice = texts.reassurance_asked_no_words(person.first_name)
+        if first_without_words:  # nudged once to agree some words, with the way to do it
+            notice += "\n\n" + texts.nudge_to_agree_words(person.first_name)
+            buttons = [*buttons, offer_words_button(person.couple_id)]
     elif not breathe_first:
         notice = texts.reassurance_asked_with_words(person.first_name, phrase.text)
     elif partner_paused:  # read when their moment ends, long after the words arrived
@@ -169,7 +207,7 @@ async def request(
         text=notice,
         # The words always come; past the relay limit the partner's notices come without sound.
         silent=await limits.relay_blocked(session, person, now, relayed) is not None,
-        buttons=reply_buttons(asked_id),
+        buttons=buttons,
         due_at=notice_due,
         now=now,
     )

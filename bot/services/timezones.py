@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Person
-from bot.services import dates, rituals
+from bot.services import dates, pairing, rituals
 from bot.services.schedule import ZoneChoice, choose_zone, local_now
 
 
@@ -26,7 +26,10 @@ async def set_zone(
     choice = choose_zone(text)
     if choice.zone is None:
         return choice
+    first = person.timezone is None
     person.timezone = choice.zone
     await rituals.reschedule_person(session, person, now)
     await dates.reschedule_person(session, person, now)
+    if first and person.couple_id is not None:  # the guided first minute's next step
+        await pairing.suggest_rituals(session, person, person.couple_id, now)
     return ZoneSet(choice.zone, local_now(now, choice.zone))
