@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import callbacks, texts
 from bot.callbacks import Buttons
 from bot.db.models import Delivery, Letter, Person, QuickNote, Ritual, RitualSlot
-from bot.services import outbox, replies
+from bot.services import outbox, replies, voice
 from bot.services.common import Refusal, Rejected, TooLong, clean_text
 from bot.services.people import await_reply, partner_of
+from bot.services.voice import Recording
 
 AWAIT_NUDGE = "nudge_write"
 PROMPT_KIND = "nudge_prompt"
@@ -99,6 +100,7 @@ async def _send(
     delivery_id: int,
     words: str,
     now: datetime,
+    recording: Recording | None = None,
 ) -> Sent | Refusal:
     sent = await outbox.tell_partner(
         session,
@@ -108,6 +110,7 @@ async def _send(
         kind="nudge",
         text=texts.nudge_from(person.first_name, words),
         buttons_for=replies.warm_buttons,
+        media=voice.media(recording),
         now=now,
     )
     return Sent(partner.first_name, words) if sent else Refusal.ALREADY_ANSWERED
@@ -162,6 +165,16 @@ async def send_written(
         await_reply(person, AWAIT_NUDGE, delivery_id, now)
         return TooLong(len(words), LETTER_MAX_CHARS)
     return await _send(session, person, partner, delivery_id, words, now)
+
+
+async def send_recorded(
+    session: AsyncSession, person: Person, delivery_id: int, recording: Recording, now: datetime
+) -> Sent | Refusal:
+    """✍️ Write one, answered with a voice message (or a video note): it goes as theirs."""
+    partner = await _own_prompt(session, person, delivery_id)
+    if partner is None:
+        return Refusal.STALE
+    return await _send(session, person, partner, delivery_id, recording.label, now, recording)
 
 
 # --- /notes and /note ---------------------------------------------------------------------
