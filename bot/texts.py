@@ -2158,3 +2158,10 @@ RECORDING_GONE = (
     "(The recording itself couldn't be played: Telegram no longer has it. "
     "/phrases shows the words you have; a new one can be recorded any time.)"
 )
+
+
+def letter_prompt(partner: str) -> str:
+    return (
+        f"What would you like {partner} to find at your next nudge time? Type it as your next "
+        f"message — or record a voice message {VOICE_MARK}."
+    )

@@ -5,6 +5,7 @@ file_id — nothing downloaded, only the id and its length stored."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -13,8 +14,9 @@ from bot.db.models import Person, Phrase
 from bot.services.privacy import person_columns
 from tests.faketelegram import FakeUser
 from tests.faketelegram.server import Message
-from tests.harness import Steady
+from tests.harness import T0, Steady
 from tests.stories import agree_phrase, pair
+from tests.test_pause import berlin_and_new_york, take_a_moment
 from tests.test_rituals import add, couple_in, utc
 
 VOICE_12 = "🎤 a voice message (0:12)"
@@ -259,3 +261,48 @@ async def test_a_nudge_note_may_be_a_voice_message(steady: Steady) -> None:
     assert note.buttons  # the warm replies under it, as under a typed note
     answer = await alex.press(prompt.buttons[0], prompt)
     assert answer.text == texts.NUDGE_ALREADY_SENT
+
+
+async def test_a_note_written_ahead_may_be_a_voice_message(steady: Steady) -> None:
+    alex, sam = await couple_in(steady, "Europe/Berlin", "Europe/Berlin")
+    await add(alex, "nudge 15:00 weekdays")
+    await alex.send("/note")
+    await alex.expect("What would you like Sam to find at your next nudge time?")
+    await alex.send_voice(90)
+    await alex.expect("That recording is 1:30 long")
+    recording = await alex.send_voice(15)
+    await alex.expect("It goes to Sam at your next nudge time, Mon 15:00")
+    assert [m for m in sam.unread if m.voice is not None] == []  # not before its time
+    await steady.advance_to(utc(2026, 3, 2, 14, 0))
+    letter = await heard_voice(sam, str(recording.voice))
+    assert letter.caption == "💌 A note Alex wrote for you:\n\n🎤 a voice message (0:15)"
+    assert letter.buttons  # the warm replies under it, as under a typed note
+    # Typed, after /note alone, still works as before.
+    await alex.send("/note")
+    await alex.expect("What would you like Sam to find")
+    await alex.send("Proud of you.")
+    await alex.expect("It goes to Sam at your next nudge time")
+
+
+async def test_a_recording_held_by_a_pause_comes_on_its_own_beside_the_bundle(
+    steady: Steady,
+) -> None:
+    alex, sam = await berlin_and_new_york(steady)
+    await take_a_moment(alex, "1 hour")
+    await sam.expect("They'll be back at 05:00 (your time)")
+    alex.mark_read()
+    recording = await record_offer(steady, sam)
+    await sam.expect(f"Sent to Alex to listen to: {VOICE_12}")
+    await sam.send("/journal Our walk by the river")
+    await sam.expect("Added to your journal")
+    await steady.advance_to(T0 + timedelta(minutes=59))
+    assert alex.unread == []  # nothing slips through her moment
+    await steady.advance_to(T0 + timedelta(hours=1))
+    bundle = await alex.expect(texts.PAUSE_BUNDLE_HEAD)
+    assert texts.journal_notice("Sam", "Our walk by the river") in bundle.shown
+    assert VOICE_12 not in bundle.shown
+    # The recording itself, with its own question: a bundle's words could not carry it.
+    offer = await heard_voice(alex, str(recording.voice))
+    assert offer.buttons == [texts.ACCEPT_BUTTON, texts.NO_THANKS_BUTTON]
+    await alex.press(texts.ACCEPT_BUTTON, offer)
+    await sam.expect(f"Alex accepted your words: {VOICE_12}")

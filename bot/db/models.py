@@ -203,6 +203,10 @@ class Letter(Base):
     delivery_id: Mapped[int | None] = mapped_column(
         ForeignKey("deliveries.id", ondelete="SET NULL")
     )
+    # A voice message instead of typed words (bot/services/voice.py); `text` is then its label.
+    media_kind: Mapped[str | None] = mapped_column(String(16), default=None)
+    media_file_id: Mapped[str | None] = mapped_column(SecretText, default=None)
+    media_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class CheckIn(Base):

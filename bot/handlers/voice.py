@@ -1,6 +1,6 @@
 """A voice message or a video note: words the giver offers (after /offer, or Offer words in
 /phrases), an answer to words the partner asked for (after ✏️ Edit), or a note on a nudge
-prompt (✍️ Write one). Anything else recorded gets a short pointer to where it can go."""
+prompt (✍️ Write one) or a note written ahead (/note). Anything else recorded gets a short pointer to where it can go."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from telegram import Update
 
 from bot import texts
 from bot.db.models import Person
+from bot.handlers import nudges as nudge_handlers
 from bot.handlers.common import Reply, rejection, send, unit_of_work
 from bot.runtime import Context
 from bot.services import nudges, people, phrases
@@ -81,6 +82,9 @@ async def _received(
         if sent is Refusal.ALREADY_ANSWERED:
             return Reply(texts.NUDGE_ALREADY_SENT)
         return Reply(rejection(sent))
+    if kind == nudges.AWAIT_LETTER:
+        saved = await nudges.write_letter(session, person, "", now, checked)
+        return nudge_handlers.letter_reply(saved)
     if awaited is not None:  # a prompt that needs typed words: it stays armed
         people.await_reply(person, awaited.kind, awaited.ref, now)
         if kind == phrases.AWAIT_PROPOSE:

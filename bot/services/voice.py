@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import texts
-from bot.db.models import Phrase
+from bot.db.models import Letter, Phrase
 
 VOICE, VIDEO_NOTE = "voice", "video_note"
 KINDS = (VOICE, VIDEO_NOTE)
@@ -48,6 +48,12 @@ def of_phrase(phrase: Phrase) -> Recording | None:
     if phrase.media_kind is None or phrase.media_file_id is None:
         return None
     return Recording(phrase.media_kind, phrase.media_file_id, phrase.media_seconds or 0)
+
+
+def of_letter(letter: Letter) -> Recording | None:
+    if letter.media_kind is None or letter.media_file_id is None:
+        return None
+    return Recording(letter.media_kind, letter.media_file_id, letter.media_seconds or 0)
 
 
 def media(recording: Recording | None) -> dict[str, Any] | None:
