@@ -8,6 +8,7 @@ text, so anything a person typed is shown exactly as typed."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 # --- buttons and labels that are part of the interface -------------------------------------
@@ -135,6 +136,8 @@ def help_text() -> str:
 
 
 def quoted(words: str) -> str:
+    if is_recording_label(words):  # "🎤 a voice message (0:12)" names words, it is not them
+        return words
     return f"“{words}”"
 
 
@@ -2215,6 +2218,8 @@ def export_trigger(when: str, what: str, feeling: str | None, need: str | None) 
 def export_checkin(when: str, mood: int, note: str | None) -> str:
     line = f"• {when} — mood {MOODS.get(mood, str(mood))}"
     return f"{line}: {quoted(note)}" if note else line
+
+
 # Words that read right
 
 AWAY_TODAY = "That's today. /away takes the day you're back — tomorrow or later."
@@ -2336,6 +2341,8 @@ ALREADY_SENT = "Already sent."
 def answered(question: str, choice: str) -> str:
     """A question whose buttons went with the choice made: it reads as answered."""
     return f"{question}\n\n✓ {choice}"
+
+
 # Menu and help -------------------------------------------------------------------------------
 
 BREATHE_BUTTON = "🌬 Breathe"
@@ -2361,3 +2368,106 @@ MENU_ROWS: list[list[tuple[str, str]]] = [
     [("w", "💬 Words"), ("p", "📈 Picture")],
     [("h", "❔ Help")],
 ]
+# Voice words
+# A recording as agreed words: a voice message or a video note the giver recorded, sent on 💛
+# by Telegram's file_id (bot/services/voice.py).
+
+RECORDING_MAX_SECONDS = 60
+VOICE_MARK = "🎤"
+VIDEO_MARK = "📹"
+
+
+def duration(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def recording_label(kind: str, seconds: int) -> str:
+    """How a recording is named wherever words are shown: "🎤 a voice message (0:12)"."""
+    if kind == "video_note":
+        return f"{VIDEO_MARK} a video message ({duration(seconds)})"
+    return f"{VOICE_MARK} a voice message ({duration(seconds)})"
+
+
+_RECORDING_LABEL = re.compile(
+    rf"(?:{VOICE_MARK} a voice|{VIDEO_MARK} a video) message \(\d+:\d\d\)"
+)
+
+
+def is_recording_label(words: str) -> bool:
+    return _RECORDING_LABEL.fullmatch(words) is not None
+
+
+RECORD_HINT = (
+    f"Or record it: a voice message {VOICE_MARK} or a round video message {VIDEO_MARK} "
+    "(up to a minute) — they'll hear your own voice."
+)
+
+
+def recording_too_long(seconds: int) -> str:
+    return (
+        f"That recording is {duration(seconds)} long. Words for a hard moment work best short — "
+        f"could you record them again in under a minute? I'm still listening."
+    )
+
+
+RECORDING_EMPTY = "That recording seems to be empty. Could you record it again?"
+
+
+def recording_offer(giver: str, words: str, asked: str | None) -> str:
+    """To the receiver, with the recording (its caption, or just under a video message)."""
+    pointer = "" if words.startswith(VOICE_MARK) else " ☝️"
+    why = (
+        f"{giver} answered your request {quoted(asked)} with a recording"
+        if asked
+        else f"{giver} recorded words for you"
+    )
+    return (
+        f"{why}{pointer}: {words}\n\n"
+        f"Listen first. Would you like to hear it when you tap {REASSURE_BUTTON}?"
+    )
+
+
+def recording_sent_to_listen(receiver: str, words: str) -> str:
+    return (
+        f"Sent to {receiver} to listen to: {words}\n"
+        f"It is only ever played to {receiver} if they accept it; you'll hear when they answer."
+    )
+
+
+def recording_words(partner: str, words: str) -> str:
+    """On 💛: the caption of the partner's voice message (or the line under their video)."""
+    pointer = "" if words.startswith(VOICE_MARK) else " ☝️"
+    return f"💛 From {partner}, in their own voice{pointer}"
+
+
+def recording_not_awaited(partner: str) -> str:
+    return (
+        f"A recording can become words {partner} hears when they tap {REASSURE_BUTTON}: "
+        "send /offer (or choose Offer words in /phrases), then record. "
+        "Stickers, photos and other files I can't use here."
+    )
+
+
+RECORDING_UNPAIRED = (
+    "Recordings become words your partner hears on a hard day — once you're paired. "
+    "/start shows how to pair."
+)
+RECORDING_ASK_WITH_TEXT = (
+    "Recordings are words your partner records for you. Ask with typed words "
+    "(your next message), and they can answer with a recording."
+)
+RECORDING_NOT_HERE = (
+    "I need typed words for this one. Recordings can be words you offer (/offer) or a note "
+    "for your partner (/note)."
+)
+RECORDING_GONE = (
+    "(The recording itself couldn't be played: Telegram no longer has it. "
+    "/phrases shows the words you have; a new one can be recorded any time.)"
+)
+
+
+def letter_prompt(partner: str) -> str:
+    return (
+        f"What would you like {partner} to find at your next nudge time? Type it as your next "
+        f"message — or record a voice message {VOICE_MARK}."
+    )

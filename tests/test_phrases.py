@@ -206,8 +206,9 @@ async def test_length_limits_are_explained_and_change_nothing(steady: Steady) ->
     await alex.expect("Send /phrase followed by words")
     await alex.send("/phrase " + "x" * 501)
     await alex.expect("That's 501 characters; please keep it to 500 or fewer")
+    # /offer alone asks for the words — typed, or recorded (tests/test_voice.py).
     await alex.send("/offer")
-    await alex.expect("Send /offer followed by words")
+    await alex.expect(texts.OFFER_PROMPT)
     assert await phrases_in_db(steady) == []
     await alex.send("/phrase " + "y" * 500)
     await sam.expect("y" * 500)

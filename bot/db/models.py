@@ -120,6 +120,11 @@ class Phrase(Base):
     reworded: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A recording by the giver (bot/services/voice.py): "voice" or "video_note", Telegram's
+    # file_id for it and its length. Nothing else of it is kept; `text` is then its label.
+    media_kind: Mapped[str | None] = mapped_column(String(16), default=None)
+    media_file_id: Mapped[str | None] = mapped_column(SecretText, default=None)
+    media_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class ReassuranceRequest(Base):
@@ -198,6 +203,10 @@ class Letter(Base):
     delivery_id: Mapped[int | None] = mapped_column(
         ForeignKey("deliveries.id", ondelete="SET NULL")
     )
+    # A voice message instead of typed words (bot/services/voice.py); `text` is then its label.
+    media_kind: Mapped[str | None] = mapped_column(String(16), default=None)
+    media_file_id: Mapped[str | None] = mapped_column(SecretText, default=None)
+    media_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class CheckIn(Base):

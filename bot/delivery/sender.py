@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
 from bot import keyboards, texts
@@ -387,6 +387,9 @@ class Sender:
         photo: bytes | str | None,
         place: Outbox,
     ) -> Message:
+        media = payload.get("media")
+        if media is not None:
+            return await self._send_media(claimed, payload, media, place)
         if photo is not None:
             return await self._bot.send_photo(
                 chat_id=claimed.chat_id,
@@ -401,6 +404,60 @@ class Sender:
             text=payload["text"],
             reply_markup=markup(payload),
             disable_notification=bool(payload.get("silent", False)),
+            rate_limit_args=place,
+        )
+
+    async def _send_media(
+        self, claimed: Claimed, payload: dict[str, Any], media: dict[str, Any], place: Outbox
+    ) -> Message:
+        """A recording, by the file_id Telegram gave it (nothing is uploaded): a voice message
+        with the text as its caption; a video note (which takes no caption) followed by the text
+        — with the buttons — as a message of its own."""
+        try:
+            return await self._send_recording(claimed, payload, media, place)
+        except BadRequest as exc:
+            if "wrong file identifier" not in exc.message.lower():
+                raise
+            # Telegram no longer has the recording: the words go, saying so, not nothing.
+            log.warning("delivery %s: a recording Telegram no longer has", claimed.id)
+            return await self._bot.send_message(
+                chat_id=claimed.chat_id,
+                text=f"{payload['text']}\n\n{texts.RECORDING_GONE}",
+                reply_markup=markup(payload),
+                disable_notification=bool(payload.get("silent", False)),
+                rate_limit_args=place,
+            )
+
+    async def _send_recording(
+        self, claimed: Claimed, payload: dict[str, Any], media: dict[str, Any], place: Outbox
+    ) -> Message:
+        silent = bool(payload.get("silent", False))
+        if media.get("kind") == "video_note":
+            sent = await self._bot.send_video_note(
+                chat_id=claimed.chat_id,
+                video_note=str(media["file_id"]),
+                disable_notification=silent,
+                rate_limit_args=place,
+            )
+            # Once the recording is out, the row is sent: a failed second request must not
+            # make the row go again (the recording would arrive twice) — the line is let go.
+            try:
+                return await self._bot.send_message(
+                    chat_id=claimed.chat_id,
+                    text=payload["text"],
+                    reply_markup=markup(payload),
+                    disable_notification=True,  # one sound for the two
+                    rate_limit_args=place,
+                )
+            except TelegramError:
+                log.warning("delivery %s: the line after a video note did not go", claimed.id)
+                return sent
+        return await self._bot.send_voice(
+            chat_id=claimed.chat_id,
+            voice=str(media["file_id"]),
+            caption=payload.get("text"),
+            reply_markup=markup(payload),
+            disable_notification=silent,
             rate_limit_args=place,
         )
 

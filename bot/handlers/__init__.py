@@ -54,6 +54,7 @@ from bot.handlers import (
     support,
     timezones,
     triggers,
+    voice,
 )
 from bot.handlers.common import answer, command_text, relay_refusal, send
 from bot.runtime import Context
@@ -179,7 +180,7 @@ def _relays(update: Update) -> bool:
         pressed = callbacks.unpack(query.data)
         return pressed is not None and pressed.kind in RELAYING_BUTTONS
     message = update.effective_message
-    if message is not None and message.photo:
+    if message is not None and (message.photo or message.voice or message.video_note):
         return True
     return bool(command_text(update).strip())  # "/journal" alone only reads
 
@@ -256,6 +257,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(MessageHandler(new_private & menu_button, guarded(menu.menu)))
     photo = relay_limited(journal.photo)
     app.add_handler(MessageHandler(new_private & filters.PHOTO, guarded(photo)))
+    recorded = relay_limited(voice.recording)
+    recording = new_private & (filters.VOICE | filters.VIDEO_NOTE)
+    app.add_handler(MessageHandler(recording, guarded(recorded)))
     app.add_handler(CallbackQueryHandler(guarded(relay_limited(on_button))))
     app.add_handler(ChatMemberHandler(guarded(reach.membership), ChatMemberHandler.MY_CHAT_MEMBER))
     text = new_private & filters.TEXT & ~filters.COMMAND

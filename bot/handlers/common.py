@@ -94,7 +94,10 @@ async def edit_pressed(
     if query is None or query.message is None:
         return
     try:
-        if text is not None:
+        if text is not None and getattr(query.message, "caption", None) is not None:
+            # a voice message's question (bot/services/voice.py): its caption is the text
+            await query.edit_message_caption(text, reply_markup=markup)
+        elif text is not None:
             await query.edit_message_text(text, reply_markup=markup)
         else:
             await query.edit_message_reply_markup(reply_markup=markup)

@@ -73,20 +73,43 @@ async def note_removed(update: Update, context: Context, pressed: Callback) -> N
 
 
 async def note(update: Update, context: Context) -> None:
-    """/note <words>: a note for the partner, delivered at the next nudge time."""
+    """/note <words>: a note for the partner, delivered at the next nudge time. /note alone: the
+    next message is the note — typed, or a voice message (bot/handlers/voice.py)."""
     rt = context.bot_data
+    words = command_text(update)
     async with unit_of_work(rt, update, is_command=True) as (session, person):
-        saved = await nudges.write_letter(session, person, command_text(update), rt.clock.now())
+        if words.strip():
+            saved = await nudges.write_letter(session, person, words, rt.clock.now())
+            reply = letter_reply(saved)
+        else:
+            started = await nudges.start_letter(session, person, rt.clock.now())
+            reply = (
+                Reply(
+                    texts.letter_prompt(started),
+                    keyboards.cancel_input(nudges.AWAIT_LETTER, None),
+                )
+                if isinstance(started, str)
+                else Reply(texts.NOTE_USAGE)
+            )
+    await send(update, reply)
+
+
+def letter_reply(saved: LetterSaved | Rejected) -> Reply:
     if isinstance(saved, LetterSaved):
         when = None
         if saved.next_nudge is not None and saved.zone is not None:
             when = texts.weekday_and_time(local_now(saved.next_nudge, saved.zone))
-        await send(update, texts.letter_saved(saved.partner_name, saved.has_nudge, when))
-        return
+        return Reply(texts.letter_saved(saved.partner_name, saved.has_nudge, when))
     if saved is Refusal.LIMIT:
-        await send(update, texts.NOTES_LIMIT)
-    else:
-        await send(update, rejection(saved, texts.NOTE_USAGE))
+        return Reply(texts.NOTES_LIMIT)
+    return Reply(rejection(saved, texts.NOTE_USAGE))
+
+
+async def typed_letter(
+    rt: Runtime, session: AsyncSession, person: Person, _kind: str, _ref: int | None, text: str
+) -> Reply:
+    """The note typed after /note alone."""
+    return letter_reply(await nudges.write_letter(session, person, text, rt.clock.now()))
 
 
 async def prompt_pressed(update: Update, context: Context, pressed: Callback) -> None:

@@ -39,11 +39,28 @@ async def offer(update: Update, context: Context) -> None:
 async def _new(update: Update, context: Context, *, as_receiver: bool) -> None:
     rt = context.bot_data
     raw = command_text(update)
+    if not as_receiver and not raw.strip():
+        await _offer_prompt(update, context)
+        return
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         result = await (phrases.propose if as_receiver else phrases.offer)(
             session, person, raw, rt.clock.now()
         )
     await send(update, _after_new(result, as_receiver))
+
+
+async def _offer_prompt(update: Update, context: Context) -> None:
+    """/offer alone: the next message — typed, or a recording — becomes the offer."""
+    rt = context.bot_data
+    async with unit_of_work(rt, update, is_command=True) as (session, person):
+        refused = await phrases.ask_by_typing(
+            session, person, person.couple_id or 0, False, rt.clock.now()
+        )
+    if refused is not None:
+        await send(update, texts.OFFER_USAGE)
+        return
+    prompt = f"{texts.OFFER_PROMPT}\n\n{texts.RECORD_HINT}"
+    await send(update, Reply(prompt, keyboards.cancel_input(phrases.AWAIT_OFFER, None)))
 
 
 def _after_new(result: Words | Rejected, as_receiver: bool) -> str:
@@ -84,7 +101,8 @@ async def proposal_pressed(update: Update, context: Context, pressed: Callback) 
         if isinstance(result, Words):
             await answer(update)
             cancel = keyboards.cancel_input(phrases.AWAIT_REWORD, pressed.ref)
-            await send(update, Reply(texts.phrase_edit_prompt(result.words), cancel))
+            prompt = f"{texts.phrase_edit_prompt(result.words)}\n\n{texts.RECORD_HINT}"
+            await send(update, Reply(prompt, cancel))
         else:
             await _refused(update, result)
         return
@@ -202,7 +220,7 @@ async def menu_pressed(update: Update, context: Context, pressed: Callback) -> N
             return
         await answer(update)
         asking = pressed.action == "ask"
-        prompt = texts.PROPOSE_PROMPT if asking else texts.OFFER_PROMPT
+        prompt = texts.PROPOSE_PROMPT if asking else f"{texts.OFFER_PROMPT}\n\n{texts.RECORD_HINT}"
         kind = phrases.AWAIT_PROPOSE if asking else phrases.AWAIT_OFFER
         await send(update, Reply(prompt, keyboards.cancel_input(kind, None)))
         return

@@ -15,11 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import callbacks, texts
 from bot.callbacks import Buttons
 from bot.db.models import Delivery, Letter, Person, QuickNote, Ritual, RitualSlot
-from bot.services import outbox, replies
+from bot.services import outbox, replies, voice
 from bot.services.common import Refusal, Rejected, TooLong, clean_text
 from bot.services.people import await_reply, partner_of
+from bot.services.voice import Recording
 
 AWAIT_NUDGE = "nudge_write"
+AWAIT_LETTER = "letter_write"  # /note alone: the next message, typed or a voice message
 PROMPT_KIND = "nudge_prompt"
 LETTER_KIND = "nudge_letter"
 LETTER_MAX_CHARS = 1000
@@ -59,6 +61,7 @@ async def occur(session: AsyncSession, giver: Person, partner: Person, deliver: 
             texts.letter_from(giver.first_name, letter.text),
             replies.warm_buttons,
             kind=LETTER_KIND,
+            media=voice.media(voice.of_letter(letter)),
         )
         return
     notes = await quick_notes(session, giver)
@@ -99,6 +102,7 @@ async def _send(
     delivery_id: int,
     words: str,
     now: datetime,
+    recording: Recording | None = None,
 ) -> Sent | Refusal:
     sent = await outbox.tell_partner(
         session,
@@ -108,6 +112,7 @@ async def _send(
         kind="nudge",
         text=texts.nudge_from(person.first_name, words),
         buttons_for=replies.warm_buttons,
+        media=voice.media(recording),
         now=now,
     )
     return Sent(partner.first_name, words) if sent else Refusal.ALREADY_ANSWERED
@@ -164,6 +169,16 @@ async def send_written(
     return await _send(session, person, partner, delivery_id, words, now)
 
 
+async def send_recorded(
+    session: AsyncSession, person: Person, delivery_id: int, recording: Recording, now: datetime
+) -> Sent | Refusal:
+    """✍️ Write one, answered with a voice message (or a video note): it goes as theirs."""
+    partner = await _own_prompt(session, person, delivery_id)
+    if partner is None:
+        return Refusal.STALE
+    return await _send(session, person, partner, delivery_id, recording.label, now, recording)
+
+
 # --- /notes and /note ---------------------------------------------------------------------
 
 
@@ -200,13 +215,27 @@ class LetterSaved:
     zone: str | None
 
 
+async def start_letter(session: AsyncSession, person: Person, now: datetime) -> str | Refusal:
+    """/note alone: the next message — typed, or a voice message — is the note. Returns the
+    partner's name."""
+    partner = await partner_of(session, person)
+    if partner is None:
+        return Refusal.NOT_PAIRED
+    await_reply(person, AWAIT_LETTER, None, now)
+    return partner.first_name
+
+
 async def write_letter(
-    session: AsyncSession, person: Person, raw: str, now: datetime
+    session: AsyncSession,
+    person: Person,
+    raw: str,
+    now: datetime,
+    recording: Recording | None = None,
 ) -> LetterSaved | Rejected:
     partner = await partner_of(session, person)
     if partner is None or person.couple_id is None:
         return Refusal.NOT_PAIRED
-    words = clean_text(raw)
+    words = recording.label if recording else clean_text(raw)
     if not words:
         return Refusal.EMPTY
     if len(words) > LETTER_MAX_CHARS:
@@ -218,7 +247,17 @@ async def write_letter(
     )
     if (waiting or 0) >= 20:
         return Refusal.LIMIT
-    session.add(Letter(couple_id=person.couple_id, author_id=person.id, text=words, created_at=now))
+    session.add(
+        Letter(
+            couple_id=person.couple_id,
+            author_id=person.id,
+            text=words,
+            created_at=now,
+            media_kind=recording.kind if recording else None,
+            media_file_id=recording.file_id if recording else None,
+            media_seconds=recording.seconds if recording else None,
+        )
+    )
     next_nudge = await session.scalar(
         select(func.min(RitualSlot.next_due_at))
         .join(Ritual, Ritual.id == RitualSlot.ritual_id)

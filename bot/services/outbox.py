@@ -54,6 +54,7 @@ def payload_of(
     silent: bool = False,
     photo: str | None = None,
     render: dict[str, Any] | None = None,
+    media: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What a row asks the sender to send (bot/delivery/sender.py reads it)."""
     payload: dict[str, Any] = {"text": text}
@@ -67,6 +68,9 @@ def payload_of(
         payload["photo"] = photo
     if render:  # a picture drawn when it is sent (Sender.renderers)
         payload["render"] = render
+    if media:  # {"kind": "voice" | "video_note", "file_id": …}: sent by its file_id; `text` is
+        # a voice message's caption, or a message of its own just after a video note
+        payload["media"] = media
     return payload
 
 
@@ -96,6 +100,7 @@ async def enqueue(
     photo: str | None = None,
     render: dict[str, Any] | None = None,
     priority: Priority = Priority.QUEUED,
+    media: dict[str, Any] | None = None,
 ) -> int | None:
     """Queue `text` for `recipient`; returns the new row's id, or None if `key` was queued before.
 
@@ -104,7 +109,9 @@ async def enqueue(
     written with status "skipped" records an occurrence that will not be sent. With `photo` or
     `render`, the text is the picture's caption. `priority`: who goes first when several rows
     are due (the agreed words before anything else)."""
-    payload = None if text is None else payload_of(text, buttons, keyboard, silent, photo, render)
+    payload = (
+        None if text is None else payload_of(text, buttons, keyboard, silent, photo, render, media)
+    )
     due = due_at or now
     values = {
         "dedupe_key": key,
@@ -150,6 +157,7 @@ class Options(TypedDict, total=False):
     photo: str | None
     render: dict[str, Any] | None
     priority: Priority
+    media: dict[str, Any] | None
 
 
 async def tell_partner(

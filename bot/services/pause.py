@@ -321,6 +321,14 @@ async def _bundle(
             .returning(table.c.id, table.c.payload, table.c.kind, table.c.created_at)
         )
     ).all()
+    # A recording (bot/services/voice.py) cannot be told in a bundle's words: it goes on its
+    # own, as it was, now the pause is over.
+    recordings = [row.id for row in taken if (row.payload or {}).get("media")]
+    if recordings:
+        await session.execute(
+            update(table).where(table.c.id.in_(recordings)).values(status="pending")
+        )
+        taken = [row for row in taken if row.id not in recordings]
     if not taken:
         return
     await session.execute(

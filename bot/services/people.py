@@ -31,6 +31,7 @@ AWAITABLE = (
     "question_answer",
     "warm_reply",
     "starter_time",
+    "letter_write",
 )
 
 

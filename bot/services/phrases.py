@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import callbacks, texts
 from bot.callbacks import Buttons
 from bot.db.models import Person, Phrase
-from bot.services import outbox
+from bot.services import outbox, voice
 from bot.services.common import Refusal, Rejected, TooLong, clean_text
 from bot.services.people import await_reply, partner_of
+from bot.services.voice import Recording
 
 PROPOSED, OFFERED, AGREED = "proposed", "offered", "agreed"
 AWAIT_REWORD = "phrase_reword"
@@ -58,12 +59,18 @@ async def _direction_count(
 
 
 async def _new_phrase(
-    session: AsyncSession, person: Person, raw: str, now: datetime, *, as_receiver: bool
+    session: AsyncSession,
+    person: Person,
+    raw: str,
+    now: datetime,
+    *,
+    as_receiver: bool,
+    recording: Recording | None = None,
 ) -> tuple[Phrase, Person] | Rejected:
     partner = await partner_of(session, person)
     if partner is None or person.couple_id is None:
         return Refusal.NOT_PAIRED
-    checked = validate(raw)
+    checked = recording.label if recording else validate(raw)
     if not isinstance(checked, str):
         return checked
     receiver, giver = (person, partner) if as_receiver else (partner, person)
@@ -73,7 +80,7 @@ async def _new_phrase(
         return Refusal.LIMIT
     if await _direction_count(session, couple_id, receiver.id, PROPOSED, OFFERED) >= limit:
         return Refusal.PENDING_LIMIT
-    if await _is_duplicate(session, couple_id, receiver.id, checked):
+    if recording is None and await _is_duplicate(session, couple_id, receiver.id, checked):
         return Refusal.DUPLICATE
     phrase = Phrase(
         couple_id=couple_id,
@@ -84,6 +91,9 @@ async def _new_phrase(
         status=PROPOSED if as_receiver else OFFERED,
         reworded=False,
         created_at=now,
+        media_kind=recording.kind if recording else None,
+        media_file_id=recording.file_id if recording else None,
+        media_seconds=recording.seconds if recording else None,
     )
     session.add(phrase)
     await session.flush()
@@ -149,23 +159,70 @@ async def propose(
     return Words(phrase.text, partner.first_name)
 
 
-async def offer(session: AsyncSession, person: Person, raw: str, now: datetime) -> Words | Rejected:
-    """The giver offers words unprompted; they go live when the receiver accepts."""
-    made = await _new_phrase(session, person, raw, now, as_receiver=False)
+async def offer(
+    session: AsyncSession,
+    person: Person,
+    raw: str,
+    now: datetime,
+    recording: Recording | None = None,
+) -> Words | Rejected:
+    """The giver offers words unprompted (typed, or a recording); they go live when the receiver
+    accepts — a recording after the receiver has heard it, as it comes with the question."""
+    made = await _new_phrase(session, person, raw, now, as_receiver=False, recording=recording)
     if not isinstance(made, tuple):
         return made
     phrase, partner = made
+    text = (
+        texts.recording_offer(person.first_name, phrase.text, None)
+        if recording
+        else texts.phrase_offer(person.first_name, phrase.text)
+    )
     await outbox.tell_partner(
         session,
         person,
         partner,
         key=f"phrase-offer:{phrase.id}",
         kind="phrase_offer",
-        text=texts.phrase_offer(person.first_name, phrase.text),
+        text=text,
         buttons=offer_buttons(phrase.id),
+        media=voice.media(recording),
         now=now,
     )
     return Words(phrase.text, partner.first_name)
+
+
+async def answer_with_recording(
+    session: AsyncSession, person: Person, phrase_id: int, recording: Recording, now: datetime
+) -> Words | Rejected:
+    """The giver answers words the receiver asked for with a recording (after ✏️ Edit): it is
+    theirs to say it their way, but the receiver hears it first and accepts it, or not — it is
+    offered, not agreed."""
+    phrase = await _own_phrase(session, person, phrase_id)
+    if phrase is None or phrase.giver_id != person.id:
+        return Refusal.STALE
+    if phrase.status != PROPOSED:
+        return Refusal.ALREADY_ANSWERED
+    receiver = await partner_of(session, person)
+    assert receiver is not None
+    asked = phrase.text
+    phrase.text = recording.label
+    phrase.media_kind = recording.kind
+    phrase.media_file_id = recording.file_id
+    phrase.media_seconds = recording.seconds
+    phrase.reworded = True
+    phrase.status = OFFERED
+    await outbox.tell_partner(
+        session,
+        person,
+        receiver,
+        key=f"phrase-offer:{phrase.id}",
+        kind="phrase_offer",
+        text=texts.recording_offer(person.first_name, phrase.text, asked),
+        buttons=offer_buttons(phrase.id),
+        media=voice.media(recording),
+        now=now,
+    )
+    return Words(phrase.text, receiver.first_name)
 
 
 async def _own_phrase(session: AsyncSession, person: Person, phrase_id: int) -> Phrase | None:

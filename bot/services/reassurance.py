@@ -14,7 +14,7 @@ from bot import callbacks, texts
 from bot.callbacks import Buttons
 from bot.db.base import table_of
 from bot.db.models import Delivery, Person, Phrase, ReassuranceRequest
-from bot.services import agreements, balance, limits, outbox, pause, replies
+from bot.services import agreements, balance, limits, outbox, pause, replies, voice
 from bot.services.availability import note_for
 from bot.services.common import Refusal, Rejected, TooLong, clean_text
 from bot.services.people import PARTNER, await_reply
@@ -157,11 +157,13 @@ async def request(
     assert asked_id is not None
     # The words go through the outbox too: they and the partner's "they received your words"
     # are committed together, and both are sent with the delivery path's retries.
-    words = (
-        texts.reassurance_words(partner.first_name, phrase.text)
-        if phrase
-        else texts.reassurance_no_words(partner.first_name)
-    )
+    recording = voice.of_phrase(phrase) if phrase else None
+    if phrase is None:
+        words = texts.reassurance_no_words(partner.first_name)
+    elif recording is not None:  # their own voice, sent by its file_id, with this as caption
+        words = texts.recording_words(partner.first_name, phrase.text)
+    else:
+        words = texts.reassurance_words(partner.first_name, phrase.text)
     # With no words yet, the same message offers something soothing right away.
     soothing = None if phrase else soothing_buttons()
     # Why the partner may be slow to follow up, said before it can be felt as rejection.
@@ -177,6 +179,7 @@ async def request(
         now=now,
         priority=outbox.Priority.WORDS,
         buttons=soothing,
+        media=voice.media(recording),
     )
     assert words_id is not None  # its key names the request just made, so it is new
     partner_paused = pause.active_until(partner, now) is not None

@@ -734,6 +734,7 @@ async def _record(
     part: str = "",
     render: dict[str, Any] | None = None,
     key: str | None = None,
+    media: dict[str, Any] | None = None,
 ) -> int | None:
     """The occurrence of `ritual` for `person` at `occurrence`: queued for `recipient` (the
     person, or for a nudge note their partner) — or recorded as skipped. A ritual waits out the
@@ -755,6 +756,7 @@ async def _record(
         session,
         key=key or _key(ritual, person, occurrence) + part,
         render=None if skipped else render,
+        media=None if skipped else media,
         recipient=target,
         kind=kind or ritual.kind,
         text=None if skipped else text,
@@ -788,6 +790,7 @@ async def _occur(
         part: str = "",
         render: dict[str, Any] | None = None,
         key: str | None = None,
+        media: dict[str, Any] | None = None,
     ) -> int | None:
         return await _record(
             session,
@@ -803,6 +806,7 @@ async def _occur(
             part=part,
             render=render,
             key=key,
+            media=media,
         )
 
     if ritual.kind == "nudge":

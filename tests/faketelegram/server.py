@@ -95,6 +95,9 @@ class Message:
     photo: str | None = None  # file_id
     document: str | None = None  # file_id
     sticker: str | None = None
+    voice: str | None = None  # file_id
+    video_note: str | None = None  # file_id
+    duration: int = 0  # of a voice message or video note, in seconds
     edit_date: int | None = None
     edits: int = 0
     deleted: bool = False
@@ -194,6 +197,7 @@ class BotState:
     pusher: asyncio.Task[None] | None = None
     webhook_answers: list[int] = field(default_factory=list)  # HTTP statuses the bot gave
     files: dict[str, bytes] = field(default_factory=dict)
+    durations: dict[str, int] = field(default_factory=dict)  # of recordings, by file_id
 
     def user_dict(self) -> dict[str, Any]:
         return {
@@ -261,7 +265,17 @@ class Params:
 
 
 # Methods that post a message into a chat: what Telegram's rate limits count.
-_SENDS = frozenset({"sendmessage", "sendphoto", "senddocument", "copymessage", "forwardmessage"})
+_SENDS = frozenset(
+    {
+        "sendmessage",
+        "sendphoto",
+        "senddocument",
+        "sendvoice",
+        "sendvideonote",
+        "copymessage",
+        "forwardmessage",
+    }
+)
 
 
 @dataclass
@@ -714,6 +728,20 @@ class FakeTelegram:
                 "is_animated": False,
                 "is_video": False,
             }
+        if message.voice is not None:
+            data["voice"] = {
+                "file_id": message.voice,
+                "file_unique_id": message.voice[-12:],
+                "duration": message.duration,
+                "mime_type": "audio/ogg",
+            }
+        if message.video_note is not None:
+            data["video_note"] = {
+                "file_id": message.video_note,
+                "file_unique_id": message.video_note[-12:],
+                "length": 240,
+                "duration": message.duration,
+            }
         if message.edit_date is not None:
             data["edit_date"] = message.edit_date
         if message.reply_markup and "inline_keyboard" in message.reply_markup:
@@ -1027,6 +1055,49 @@ class FakeTelegram:
             from_bot=True,
             document=file_id,
             caption=caption[0] if caption else None,
+            reply_markup=markup,
+            disable_notification=params.bool("disable_notification"),
+        )
+        self._record(chat, "bot", message)
+        return self.message_dict(bot, chat, message)
+
+    async def _by_file_id(self, bot: BotState, params: Params, field_name: str) -> str:
+        """A file Telegram already has, named by its file_id (the bot sends a person's recording
+        back by its id): an unknown id is refused as Telegram refuses it."""
+        value = params.values.get(field_name)
+        if not isinstance(value, str) or not value:
+            raise bad_request(f"there is no {field_name} in the request")
+        if value not in bot.files:
+            raise bad_request("wrong file identifier/HTTP URL specified")
+        return value
+
+    async def _m_sendvoice(self, bot: BotState, params: Params) -> Any:
+        chat = self._chat_for_send(bot, params)
+        file_id = await self._by_file_id(bot, params, "voice")
+        caption = self._text(params, "caption", MAX_CAPTION, required=False)
+        markup = self._markup(params)
+        message = chat.add(
+            from_bot=True,
+            voice=file_id,
+            duration=bot.durations.get(file_id, 0),
+            caption=caption[0] if caption else None,
+            reply_markup=markup,
+            disable_notification=params.bool("disable_notification"),
+        )
+        self._record(chat, "bot", message)
+        return self.message_dict(bot, chat, message)
+
+    async def _m_sendvideonote(self, bot: BotState, params: Params) -> Any:
+        chat = self._chat_for_send(bot, params)
+        file_id = await self._by_file_id(bot, params, "video_note")
+        if params.has("caption"):
+            # Telegram would ignore it, and the words would silently be lost
+            raise bad_request("video notes can't have a caption")
+        markup = self._markup(params)
+        message = chat.add(
+            from_bot=True,
+            video_note=file_id,
+            duration=bot.durations.get(file_id, 0),
             reply_markup=markup,
             disable_notification=params.bool("disable_notification"),
         )

@@ -240,6 +240,22 @@ class FakeUser:
         )
         return message
 
+    async def send_voice(self, seconds: int, *, video_note: bool = False) -> Message:
+        """Record and send a voice message (or a round video note) `seconds` long."""
+        chat = self.chat
+        kind = "video_note" if video_note else "voice"
+        file_id = f"{kind}-{self.id}-{chat.next_message_id}"
+        # Telegram keeps what people send: the bot may send it again by its file_id.
+        self.bot.files[file_id] = OGG_BYTES
+        self.bot.durations[file_id] = seconds
+        fields: dict[str, Any] = {kind: file_id, "duration": seconds}
+        message = chat.add(from_bot=False, **fields)
+        self.server.transcript.append(_line(self.first_name, "said", f"[{kind} {seconds}s]"))
+        await self.server.push_update(
+            self.bot, "message", self.server.message_dict(self.bot, chat, message)
+        )
+        return message
+
     async def block(self) -> None:
         """Block the bot (Telegram then refuses to deliver, and tells the bot so)."""
         await self._membership("member", "kicked")
@@ -276,6 +292,9 @@ class FakeUser:
             self.bot, "edited_message", self.server.message_dict(self.bot, self.chat, message)
         )
 
+
+# What a recording's file holds, as far as these tests care.
+OGG_BYTES = b"OggS" + bytes(64)
 
 # Enough of a JPEG for the server's check of what is sent as a photo.
 JPEG_BYTES = b"\xff\xd8\xff\xe0" + bytes(64)
