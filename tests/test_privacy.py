@@ -99,7 +99,7 @@ async def test_export_also_sends_a_page_a_person_can_read(steady: Steady) -> Non
         "Sam: Sam's own moment",
     ]
     assert re.fullmatch(
-        rf"• {when} — “the silence after our call”; I felt alone",
+        rf"• {when} — “it went silent after our call”; I felt alone",
         only(sections[texts.EXPORT_TRIGGERS]),
     )
     assert re.fullmatch(rf"• {when} — Proud of you", only(sections[texts.EXPORT_NOTES]))
