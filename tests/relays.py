@@ -72,7 +72,7 @@ async def run(steady: Steady, couples: int, taps: int, rate: float, seed: int = 
     for asker, partner in pairs:
         notices = [m for m in partner.inbox if "asked for reassurance" in m.shown]
         words = [m for m in asker.inbox if "There are no agreed words" in m.shown]
-        told = [m for m in asker.inbox if m.shown.startswith("I couldn't")]
+        told = [m for m in asker.inbox if m.shown == texts.request_not_reached(partner.first_name)]
         tally.delivered += len(notices)
         tally.words_delivered += len(words)
         tally.told += len(told)
