@@ -33,6 +33,11 @@ def bot_env(telegram: FakeTelegram, database_url: str, **extra: str) -> dict[str
         TELEGRAM_API_BASE_URL=telegram.base_url,
         DATABASE_URL=database_url,
         LOG_LEVEL="WARNING",
+        # A request the fake server holds must still be in flight when a test kills the bot,
+        # however slow the machine: a read timeout would free its lane for a request that
+        # reaches the server in the instant before the kill (docs/delivery.md: the one moment
+        # a crash can send a message twice), which these tests avoid on purpose.
+        TELEGRAM_READ_TIMEOUT="120",
     )
     env.update(extra)
     return env
