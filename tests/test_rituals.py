@@ -22,6 +22,8 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> date
 async def set_zone(user: FakeUser, zone: str) -> None:
     await user.send(f"/timezone {zone}")
     await user.expect(f"Your time zone is {zone}")
+    # A first zone brings the starter set through the outbox: let it land before the story goes on.
+    await user.server.settle()
 
 
 async def add(user: FakeUser, spec: str) -> None:
