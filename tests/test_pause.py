@@ -22,6 +22,7 @@ async def zones(*users: FakeUser, zone: str = "UTC") -> None:
     for user in users:
         await user.send(f"/timezone {zone}")
         await user.expect(f"Your time zone is {zone}")
+        await user.server.settle()  # and the starter set a first zone brings
 
 
 async def agree_safe_word(alex: FakeUser, sam: FakeUser, word: str) -> None:

@@ -29,6 +29,7 @@ async def apart(steady: Steady) -> tuple[FakeUser, FakeUser]:
     for user, zone in ((alice, "Europe/Berlin"), (bob, "America/New_York")):
         await user.send(f"/timezone {zone}")
         await user.expect(f"Your time zone is {zone}")
+        await user.server.settle()  # and the starter set a first zone brings
     return alice, bob
 
 
