@@ -102,20 +102,17 @@ async def okay_now(
     session: AsyncSession, person: Person, delivery_id: int, now: datetime
 ) -> str | Refusal:
     """ "I'm okay now" on the offer: the partner hears it, once. Returns their name."""
-    partner = await outbox.tapped(session, person, delivery_id, OFFER_KIND)
-    if partner is None:
-        return Refusal.STALE
-    sent = await outbox.tell_partner(
+    return await outbox.tell_partner_once(
         session,
         person,
-        partner,
-        key=f"okay:{delivery_id}",
+        delivery_id,
+        tapped_kind=OFFER_KIND,
+        key_prefix="okay",
         kind=OKAY_KIND,
         text=texts.okay_now(person.first_name),
         buttons_for=replies.warm_buttons,
         now=now,
     )
-    return partner.first_name if sent else Refusal.ALREADY_ANSWERED
 
 
 async def offer_okay_in_chat(session: AsyncSession, chat_id: int, now: datetime) -> bool:

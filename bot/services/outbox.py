@@ -211,7 +211,7 @@ async def tell_partner_once(
     person: Person,
     delivery_id: int,
     *,
-    tapped_kind: str,
+    tapped_kind: str | frozenset[str],
     key_prefix: str,
     kind: str,
     text: str,

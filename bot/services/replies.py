@@ -61,19 +61,16 @@ async def tap_back(
     session: AsyncSession, person: Person, delivery_id: int, now: datetime
 ) -> str | Refusal:
     """💛: the partner hears "Alex sent 💛 back", once for this message. Returns their name."""
-    partner = await outbox.tapped(session, person, delivery_id, WARM_KINDS)
-    if partner is None:
-        return Refusal.STALE
-    sent = await outbox.tell_partner(
+    return await outbox.tell_partner_once(
         session,
         person,
-        partner,
-        key=f"tapback:{delivery_id}",
+        delivery_id,
+        tapped_kind=WARM_KINDS,
+        key_prefix="tapback",
         kind=TAPBACK_KIND,
         text=texts.tapped_back(person.first_name),
         now=now,
     )
-    return partner.first_name if sent else Refusal.ALREADY_ANSWERED
 
 
 async def start_reply(
