@@ -936,7 +936,7 @@ def partner_reachable(name: str) -> str:
 # --- the practices: safe word and pause ------------------------------------------------------
 
 MOMENT_BUTTON = "⏸ I need a moment"
-BREATHE_BUTTON = "🌬 Breathe with me"
+BREATHE_TOGETHER_BUTTON = "🌬 Breathe with me"
 SAFEWORD_MAX_CHARS = 32
 SAFEWORD_USAGE = (
     "Send /safeword and a word you both will recognise, for example /safeword pineapple. Your "
@@ -1069,6 +1069,8 @@ def breathe_frame(phase: str, seconds: int, round_no: int, rounds: int) -> str:
 BREATHE_START = "🌬 Let's breathe together: in 4, hold 4, out 4, hold 4. Starting now."
 BREATHE_DONE = "That's it. A little steadier?"
 BREATHE_STOPPED = "Stopped. You can come back to /breathe any time."
+# A Stop pressed on a run that is gone (it ended, or the bot restarted in between).
+BREATHE_OVER = "This breathing has ended. /breathe starts it again any time."
 STEADIER_YES = "🙂 A little"
 STEADIER_NOT_YET = "Not yet"
 STEADIER_GLAD = "Good. I'm here whenever you need a moment."
@@ -2340,7 +2342,16 @@ ALREADY_SENT = "Already sent."
 
 def answered(question: str, choice: str) -> str:
     """A question whose buttons went with the choice made: it reads as answered."""
-    return f"{question}\n\n✓ {choice}"
+    return settled(question, f"✓ {choice}")
+
+
+def settled(question: str, outcome: str) -> str:
+    """A question whose buttons went, with what became of the press beneath it."""
+    return f"{question}\n\n{outcome}"
+
+
+# A question pressed after it was settled elsewhere (another device, the partner, a double tap).
+SETTLED_ELSEWHERE = "✓ Already answered"
 
 
 # Menu and help -------------------------------------------------------------------------------

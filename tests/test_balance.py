@@ -78,11 +78,17 @@ async def test_the_held_words_arrive_after_a_minute_whatever_is_tapped(steady: S
     await agree_balance(alex, sam, "1 30m")
     await ask(alex, 1)
     await alex.tap(texts.REASSURE_BUTTON)
-    await alex.expect(texts.BREATHE_FIRST)
+    offer = await alex.expect(texts.BREATHE_FIRST)
     await steady.advance(timedelta(seconds=59))
     assert not [m for m in alex.unread if "💛 From Sam" in m.shown]
     await steady.advance(timedelta(seconds=1))
     await alex.expect("💛 From Sam")
+    # A choice pressed after the words went: it says so, and nothing is sent again.
+    answer = await alex.press(texts.SKIP_BUTTON, offer)
+    await steady.settle()
+    assert answer.text == texts.BUTTON_STALE
+    assert offer.shown == f"{texts.BREATHE_FIRST}\n\n{texts.SETTLED_ELSEWHERE}"
+    assert offer.buttons == [] and alex.unread == []
 
 
 async def test_breathe_first_releases_the_words_when_the_breathing_ends(steady: Steady) -> None:

@@ -65,7 +65,7 @@ async def test_safe_word_is_agreed_first_then_starts_a_pause_the_partner_hears_o
     await steady.settle()
     # 09:00 UTC is 10:00 in Berlin: back at 11:00 on both clocks.
     assert choose.shown.startswith("Take the time you need. Sam knows you'll be back at 11:00")
-    assert texts.BREATHE_BUTTON in choose.buttons
+    assert texts.BREATHE_TOGETHER_BUTTON in choose.buttons
     notice = await sam.expect("Alex needs a moment to settle")
     assert notice.shown == (
         "Alex needs a moment to settle. They'll be back at 11:00 (your time). "
@@ -91,8 +91,10 @@ async def test_the_moment_button_and_pause_work_without_a_safe_word(steady: Stea
 async def test_breathing_is_offered_right_away(steady: Steady) -> None:
     alex, _sam = await pair(steady)
     await take_a_moment(alex, "20 minutes")
-    await alex.press(texts.BREATHE_BUTTON)
+    offer = alex.last
+    await alex.press(texts.BREATHE_TOGETHER_BUTTON, offer)
     await alex.expect(texts.BREATHE_START)
+    assert offer.buttons == [] and offer.shown.endswith("\n\n✓ 🌬 Breathe with me")
 
 
 async def test_during_a_pause_rituals_and_the_partners_request_wait_but_the_words_do_not(
@@ -134,14 +136,17 @@ async def test_a_pause_survives_a_restart_and_may_be_extended_once(steady: Stead
     back = await alex.expect("Coming back together")
     await sam.expect("Alex is coming back")
     another_hour = back.button_data(texts.EXTEND_BUTTONS[1])
+    prompt = back.shown
     await alex.press(texts.EXTEND_BUTTONS[0], back)
-    await steady.settle()
-    assert back.buttons == []
-    await alex.expect("Okay, a little longer. Back at 09:40 UTC.")
     await sam.expect("Alex needs a little longer. They'll be back at 09:40 UTC (your time).")
+    # the question now reads as answered, in place
+    assert back.buttons == []
+    assert back.shown == f"{prompt}\n\nOkay, a little longer. Back at 09:40 UTC."
     answer = await alex.press_data(another_hour, back)  # a second extension, e.g. a double tap
-    assert answer.text is None
-    await alex.expect(texts.PAUSE_EXTEND_USED)
+    assert answer.text == texts.PAUSE_EXTEND_USED
+    await steady.settle()
+    assert back.shown.endswith("Back at 09:40 UTC.")  # the answer it shows stays
+    assert alex.unread == []
     await steady.advance(timedelta(minutes=20))
     again = await alex.expect("Coming back together")
     assert again.buttons == []  # extended once already
@@ -253,8 +258,10 @@ async def test_an_old_return_prompt_cannot_stretch_a_newer_moment(steady: Steady
     await steady.advance(timedelta(minutes=20))
     old = await alex.expect("Coming back together")
     await take_a_moment(alex, "1 hour")  # a new moment, begun at 09:20
-    await alex.press(texts.EXTEND_BUTTONS[1], old)
-    await alex.expect(texts.PAUSE_EXTEND_LATE)
+    answer = await alex.press(texts.EXTEND_BUTTONS[1], old)
+    assert answer.text == texts.PAUSE_EXTEND_LATE
+    await steady.settle()
+    assert old.shown.endswith(f"\n\n{texts.PAUSE_EXTEND_LATE}") and old.buttons == []
     async with steady.rt.db.transaction() as session:
         ends = await session.scalar(
             select(Person.paused_until).where(Person.telegram_id == alex.id)
@@ -272,8 +279,8 @@ async def test_an_extension_never_takes_a_moment_past_a_day(steady: Steady) -> N
     await steady.advance_to(datetime(2026, 3, 4, 8, 0, tzinfo=UTC))
     back = await alex.expect("Coming back together")
     await alex.press(texts.EXTEND_BUTTONS[1], back)
-    await alex.expect(texts.pause_extended("08:30"))
     await sam.expect("They'll be back at 08:30 (your time)")
+    assert back.shown.endswith(texts.pause_extended("08:30"))
     async with steady.rt.db.transaction() as session:
         pause = await session.scalar(select(Pause))
     assert pause is not None and pause.ends_at - pause.started_at == timedelta(hours=24)

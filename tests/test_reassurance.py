@@ -198,11 +198,13 @@ async def test_a_tap_with_no_words_yet_offers_breathing_grounding_and_a_line_fro
     await alex.press(texts.GROUND_BUTTON, gentle)
     await alex.expect("Name 5 things you can see")
     assert gentle.text is not None and gentle.text.startswith("There are no agreed words")
+    assert gentle.text.endswith(f"\n\n✓ {texts.GROUND_BUTTON}")  # it reads as answered
     assert gentle.buttons == []  # one choice per message
     await alex.tap(texts.REASSURE_BUTTON)
     again = await alex.expect("There are no agreed words from Sam yet")
     await alex.press(texts.BREATHE_BUTTON, again)
     await alex.expect(texts.BREATHE_START)
+    assert again.shown.endswith(f"\n\n✓ {texts.BREATHE_BUTTON}")
 
 
 async def test_the_partner_is_nudged_once_to_agree_words_and_can_offer_them_with_one_tap(

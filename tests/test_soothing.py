@@ -61,6 +61,19 @@ async def test_stop_ends_the_breathing_at_once(steady: Steady) -> None:
     assert steady.rt.breathing.steps_planned == 0  # no step after Stop
 
 
+async def test_stop_after_a_restart_says_the_breathing_has_ended(steady: Steady) -> None:
+    steady.rt.settings.breathe_seconds = 600  # no step before the restart
+    alex = steady.user("Alex")
+    await alex.start()
+    await alex.send("/breathe")
+    breathing = await alex.expect(texts.BREATHE_START)
+    await steady.restart()  # the run lived in the old process only
+    answer = await alex.press(texts.STOP_BUTTON, breathing)
+    await steady.settle()
+    assert answer.text is None
+    assert breathing.shown == texts.BREATHE_OVER and breathing.buttons == []
+
+
 async def test_someone_elses_stop_button_does_nothing(steady: Steady) -> None:
     alex, sam = steady.user("Alex"), steady.user("Sam")
     await alex.start()

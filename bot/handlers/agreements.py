@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot import texts
 from bot.callbacks import Callback
-from bot.handlers.common import answer, edit_pressed, rejection, unit_of_work
+from bot.handlers.common import answer, edit_pressed, rejection, settle_stale, unit_of_work
 from bot.runtime import Context
 from bot.services import agreements, balance
 from bot.services.common import Refusal
@@ -37,7 +37,7 @@ async def agreement_pressed(update: Update, context: Context, pressed: Callback)
     if isinstance(result, Refusal):
         await answer(update, rejection(result))
         if result is Refusal.ALREADY_ANSWERED:
-            await edit_pressed(update)
+            await settle_stale(update)
         return
     await answer(update)
     if not result.agreed:

@@ -14,6 +14,7 @@ from bot.handlers.common import (
     rejection,
     send,
     settle_pressed,
+    settle_stale,
     unit_of_work,
 )
 from bot.handlers.soothing import start_breathing
@@ -110,7 +111,7 @@ async def balance_pressed(update: Update, context: Context, pressed: Callback) -
         person_id = person.id
     if not ok:
         await answer(update, texts.BUTTON_STALE)
-        await edit_pressed(update)
+        await settle_stale(update)
         return
     await answer(update)
     await settle_pressed(update)

@@ -105,29 +105,51 @@ async def edit_pressed(
         log.info("could not update a pressed message: %s", exc.message)
 
 
-async def settle_pressed(update: Update) -> None:
-    """A choice made with a button: the buttons go and the question reads as answered — its
-    words with the choice beneath ("✓ 💛 I'd like that") — so nothing is left dangling. A
-    message without words of its own (a picture) only loses its buttons."""
+async def settle_pressed(update: Update, outcome: str | None = None) -> None:
+    """A pressed question loses its buttons and reads as answered: its words with the choice
+    beneath ("✓ 💛 I'd like that"), or with `outcome` — what became of the press ("✓ Already
+    answered", "Okay, a little longer…") — so nothing is left dangling. A message without
+    words of its own (a picture) only loses its buttons."""
     query = update.callback_query
     message = query.message if query is not None else None
-    if query is None or not isinstance(message, Message) or not message.text:
+    question = (message.text or message.caption) if isinstance(message, Message) else None
+    if query is None or not isinstance(message, Message) or not question:
         await edit_pressed(update)
         return
-    markup = message.reply_markup
-    chosen = next(
+    if outcome is not None:
+        await edit_pressed(update, texts.settled(question, outcome))
+        return
+    chosen = pressed_label(update)
+    if chosen is None:
+        await edit_pressed(update)
+        return
+    await edit_pressed(update, texts.answered(question, chosen))
+
+
+def pressed_label(update: Update) -> str | None:
+    """The label of the button pressed, if the pressed message carries it (a forged press
+    does not)."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if query is None or not isinstance(message, Message) or message.reply_markup is None:
+        return None
+    return next(
         (
             button.text
-            for row in (markup.inline_keyboard if markup is not None else ())
+            for row in message.reply_markup.inline_keyboard
             for button in row
             if button.callback_data == query.data
         ),
         None,
     )
-    if chosen is None:
-        await edit_pressed(update)
-        return
-    await edit_pressed(update, texts.answered(message.text, chosen))
+
+
+async def settle_stale(update: Update, outcome: str = texts.SETTLED_ELSEWHERE) -> None:
+    """A press that could not count — the question was settled elsewhere (another device, the
+    partner, a double tap) or has run out: the question says so beneath its words and its
+    buttons go. A message already settled keeps the answer it shows."""
+    if pressed_label(update) is not None:
+        await settle_pressed(update, outcome)
 
 
 async def drop_buttons(update: Update, text: str | None = None) -> None:

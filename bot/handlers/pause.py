@@ -14,6 +14,8 @@ from bot.handlers.common import (
     edit_pressed,
     rejection,
     send,
+    settle_pressed,
+    settle_stale,
     unit_of_work,
 )
 from bot.runtime import Context
@@ -50,7 +52,9 @@ async def _offer(update: Update, context: Context, *, is_command: bool) -> None:
 
 
 def _breathe_button() -> InlineKeyboardMarkup | None:
-    return keyboards.inline([[(texts.BREATHE_BUTTON, callbacks.pack(callbacks.BREATHE, "g"))]])
+    return keyboards.inline(
+        [[(texts.BREATHE_TOGETHER_BUTTON, callbacks.pack(callbacks.BREATHE, "g"))]]
+    )
 
 
 async def pause_pressed(update: Update, context: Context, pressed: Callback) -> None:
@@ -66,19 +70,19 @@ async def pause_pressed(update: Update, context: Context, pressed: Callback) -> 
     if isinstance(result, Refusal):
         await answer(update, rejection(result))
         return
+    if isinstance(result, str):  # the extension can't be had: why, on the toast and the question
+        await answer(update, result)
+        await settle_stale(update, result)
+        return
     await answer(update)
-    if isinstance(result, str):
-        await edit_pressed(update, None)
-        await send(update, result)
-    elif isinstance(result, Started):
+    if isinstance(result, Started):
         started = texts.pause_started if result.partner_told else texts.pause_started_partner_paused
         text = started(result.partner_name, result.until)
         await edit_pressed(update, text, _breathe_button())
     elif isinstance(result, AlreadyPaused):
         await edit_pressed(update, texts.pause_already(result.until))
     else:
-        await edit_pressed(update)
-        await send(update, texts.pause_extended(result.until))
+        await settle_pressed(update, texts.pause_extended(result.until))
 
 
 async def resume(update: Update, context: Context) -> None:

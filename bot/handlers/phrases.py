@@ -17,6 +17,8 @@ from bot.handlers.common import (
     pages,
     rejection,
     send,
+    settle_pressed,
+    settle_stale,
     unit_of_work,
 )
 from bot.runtime import Context, Runtime
@@ -146,8 +148,8 @@ async def _answer_pressed(
 
 async def _refused(update: Update, refusal: Refusal) -> None:
     await answer(update, rejection(refusal))
-    if refusal is Refusal.ALREADY_ANSWERED:  # a question settled elsewhere loses its buttons
-        await drop_buttons(update)
+    if refusal is Refusal.ALREADY_ANSWERED:
+        await settle_stale(update)
 
 
 async def remove_pressed(update: Update, context: Context, pressed: Callback) -> None:
@@ -166,7 +168,7 @@ async def remove_pressed(update: Update, context: Context, pressed: Callback) ->
     if isinstance(view, Overview) and _is_removal_list(update):
         await _show_removal_list(update, view, page=0)
     else:
-        await drop_buttons(update)
+        await settle_pressed(update, texts.PHRASE_REMOVED)
 
 
 async def overview(update: Update, context: Context) -> None:

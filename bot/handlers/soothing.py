@@ -7,7 +7,15 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot import callbacks, keyboards, texts
 from bot.callbacks import Callback
-from bot.handlers.common import Reply, answer, edit_pressed, send, unit_of_work
+from bot.handlers.common import (
+    Reply,
+    answer,
+    edit_pressed,
+    pressed_label,
+    send,
+    settle_pressed,
+    unit_of_work,
+)
 from bot.runtime import Context
 from bot.services import comfort, soothing
 
@@ -46,7 +54,7 @@ async def ground_pressed(update: Update, context: Context, pressed: Callback) ->
     step = pressed.ref or 0
     await answer(update)
     if pressed.action == "s":  # 🌿 Ground under another message: it keeps its words
-        await edit_pressed(update)
+        await settle_pressed(update)
         await ground(update, context)
         return
     shown = _ground_step(step)
@@ -65,12 +73,15 @@ async def breathe_pressed(update: Update, context: Context, pressed: Callback) -
     assert chat is not None
     if pressed.action == "g":
         await answer(update)
-        await edit_pressed(update)
+        await settle_pressed(update)
         await start_breathing(update, context)
     elif pressed.action == "x":
         if not await context.bot_data.breathing.stop(pressed.ref or 0, chat.id):
-            await answer(update, texts.BUTTON_STALE)
-            await edit_pressed(update)
+            if pressed_label(update) is None:  # not a Stop of this message's
+                await answer(update, texts.BUTTON_STALE)
+            else:  # a run the bot no longer has (it ended, or a restart came between)
+                await answer(update)
+                await edit_pressed(update, texts.BREATHE_OVER)
             return
         await answer(update)
         await edit_pressed(update, texts.BREATHE_STOPPED)
