@@ -38,7 +38,7 @@ from bot.db import Database, migrate, rotate
 from bot.db.models import Person
 from bot.delivery.journal import Journal, JournalTransport
 from bot.delivery.limiter import Outbox, RateLimiter
-from bot.delivery.sender import Sender
+from bot.delivery.sender import Drawn, Sender
 from bot.runtime import CONTEXT_TYPES, Context, Runtime
 from bot.services import insights
 from bot.updates import PerPersonUpdateProcessor
@@ -308,14 +308,15 @@ async def _start_webhook(updater: Updater, settings: Settings) -> None:
         raise StartupError(texts.webhook_refused(exc.message), 1) from exc
 
 
-async def _draw_insights(rt: Runtime, spec: dict[str, Any]) -> bytes:
-    """The weekly picture for a digest, drawn as it is sent (Sender.renderers)."""
+async def _draw_insights(rt: Runtime, spec: dict[str, Any]) -> Drawn:
+    """The weekly picture for a digest and its sentence, drawn as it is sent (Sender.renderers):
+    the talk that brings it counts."""
     async with rt.db.transaction() as session:
         person = await session.get(Person, int(spec["person"]))
         picture = await insights.gather(session, person, rt.clock.now()) if person else None
     if picture is None:
         raise LookupError("no couple to draw")
-    return await insights.render(picture)
+    return Drawn(await insights.render(picture), texts.picture_caption(picture.summary))
 
 
 async def _migrate(url: str) -> None:

@@ -51,7 +51,16 @@ MAX_BACKOFF = timedelta(minutes=5)
 JOURNAL_BYTES = 1 << 20  # compact this process's delivery journal past this size
 
 
-Renderer = Callable[[dict[str, Any]], Awaitable[bytes]]
+@dataclass(frozen=True)
+class Drawn:
+    """A picture drawn at send time, and the caption drawn from the same data (None keeps the
+    row's own words)."""
+
+    picture: bytes
+    caption: str | None = None
+
+
+Renderer = Callable[[dict[str, Any]], Awaitable[Drawn]]
 
 
 @dataclass(frozen=True)
@@ -373,7 +382,12 @@ class Sender:
 
     async def _send(self, claimed: Claimed, place: Outbox) -> Message | TelegramError:
         payload = claimed.payload
-        photo = payload.get("photo") or await self._render(payload.get("render"))
+        photo = payload.get("photo")
+        drawn = await self._render(payload.get("render"))
+        if drawn is not None:
+            photo = drawn.picture
+            if drawn.caption is not None:
+                payload = {**payload, "text": drawn.caption}
         try:
             with journal.sending(claimed.id, claimed.attempt):
                 return await self._request(claimed, payload, photo, place)
@@ -461,9 +475,9 @@ class Sender:
             rate_limit_args=place,
         )
 
-    async def _render(self, spec: dict[str, Any] | None) -> bytes | None:
-        """A picture drawn at send time (the weekly chart), so it shows the data as it is when it
-        arrives. If drawing fails, the words go without it."""
+    async def _render(self, spec: dict[str, Any] | None) -> Drawn | None:
+        """A picture drawn at send time (the weekly chart), so it and its caption show the data
+        as it is when it arrives. If drawing fails, the row's words go without it."""
         if spec is None:
             return None
         renderer = self.renderers.get(str(spec.get("kind")))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
@@ -31,6 +31,8 @@ WEEKS = 8
 DAYS = WEEKS * 7
 WIDTH, HEIGHT, DPI = 1000, 600, 100  # pixels of the PNG
 KEPT_KINDS = ("date", "talk")  # joint rituals that count as kept when both partners received them
+REACHED = ("sent", "bundled")  # a row that reached its person, alone or in a pause's bundle
+ON_ITS_WAY = ("pending", "sending")  # due and going now: the talk that brings the digest counts
 STEADIER = 0.5  # a change of the week's mean mood by this much reads as steadier / heavier
 
 
@@ -111,7 +113,10 @@ async def gather(session: AsyncSession, person: Person, now: datetime) -> Pictur
         .where(
             Delivery.couple_id == couple,
             Delivery.kind.in_(KEPT_KINDS),
-            Delivery.status == "sent",
+            or_(
+                Delivery.status.in_(REACHED),
+                and_(Delivery.status.in_(ON_ITS_WAY), Delivery.occurrence_at <= now),
+            ),
             Delivery.occurrence_at > since,
         )
         .group_by(Delivery.ritual_id, Delivery.occurrence_at)

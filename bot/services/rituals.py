@@ -892,6 +892,8 @@ async def _weekly(
     )
     if recent is None:
         await deliver(person, await journal.digest(session, person, now), kind="digest", part=":d")
+        # The sender draws the picture and its sentence again as it goes (the talk bringing it
+        # counts then); these words stand in only if drawing fails.
         picture = await insights.gather(session, person, now)
         await deliver(
             person,
