@@ -92,6 +92,19 @@ async def test_after_pairing_one_step_at_a_time_the_message_then_the_zone_then_r
     assert sam.unread == []
 
 
+async def test_a_typed_first_zone_is_confirmed_before_the_starter_set_arrives(
+    steady: Steady,
+) -> None:
+    _alex, sam = await pair(steady)
+    await steady.settle()
+    sam.mark_read()
+    await sam.send("/timezone Europe/Paris")
+    await steady.settle()
+    confirmed, starter = sam.unread
+    assert confirmed.shown.startswith("Your time zone is Europe/Paris")
+    assert starter.shown == texts.STARTER_INTRO
+
+
 async def test_join_with_the_code_pairs_like_the_link(steady: Steady) -> None:
     alex, sam = steady.user("Alex"), steady.user("Sam")
     await alex.start()

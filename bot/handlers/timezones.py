@@ -39,13 +39,16 @@ async def timezone(update: Update, context: Context) -> None:
         return
     async with unit_of_work(rt, update, is_command=True) as (session, person):
         result = await timezones.set_zone(session, person, name, rt.clock.now())
-    await send(update, _result(result))
+    if not (isinstance(result, ZoneSet) and result.queued):
+        await send(update, _result(result))
 
 
 async def zone_pressed(update: Update, context: Context, pressed: Callback) -> None:
     rt = context.bot_data
     async with unit_of_work(rt, update) as (session, person):
-        result = await timezones.set_zone(session, person, pressed.text or "", rt.clock.now())
+        result = await timezones.set_zone(
+            session, person, pressed.text or "", rt.clock.now(), in_place=True
+        )
     if not isinstance(result, ZoneSet):
         await answer(update, texts.BUTTON_STALE)
         return

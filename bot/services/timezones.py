@@ -7,8 +7,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import texts
 from bot.db.models import Person
-from bot.services import dates, pairing, rituals
+from bot.services import dates, outbox, pairing, rituals
 from bot.services.schedule import ZoneChoice, choose_zone, local_now
 
 
@@ -16,13 +17,18 @@ from bot.services.schedule import ZoneChoice, choose_zone, local_now
 class ZoneSet:
     zone: str
     local: datetime
+    queued: bool = False  # the confirmation is in the outbox, ahead of the starter set
 
 
 async def set_zone(
-    session: AsyncSession, person: Person, text: str, now: datetime
+    session: AsyncSession, person: Person, text: str, now: datetime, *, in_place: bool = False
 ) -> ZoneSet | ZoneChoice:
     """Set the zone named by `text`; or, if it isn't a zone, say why (fixed offset) or offer the
-    closest names. Every ritual slot of the person is rescheduled at once."""
+    closest names. Every ritual slot of the person is rescheduled at once.
+
+    A first zone after pairing brings the starter set through the outbox. Its confirmation then
+    goes through the outbox too, just ahead, so the chat reads in order — unless the caller
+    shows it `in_place` (a pressed zone button's question becomes the confirmation)."""
     choice = choose_zone(text)
     if choice.zone is None:
         return choice
@@ -30,6 +36,19 @@ async def set_zone(
     person.timezone = choice.zone
     await rituals.reschedule_person(session, person, now)
     await dates.reschedule_person(session, person, now)
-    if first and person.couple_id is not None:  # the guided first minute's next step
-        await pairing.suggest_rituals(session, person, person.couple_id, now)
-    return ZoneSet(choice.zone, local_now(now, choice.zone))
+    local = local_now(now, choice.zone)
+    couple = person.couple_id
+    if not first or couple is None:
+        return ZoneSet(choice.zone, local)
+    if not in_place:
+        await outbox.enqueue(
+            session,
+            key=f"zone-set:{couple}:{person.id}",
+            recipient=person,
+            kind="zone_set",
+            text=texts.timezone_set(choice.zone, texts.clock(local)),
+            couple_id=couple,
+            now=now,
+        )
+    await pairing.suggest_rituals(session, person, couple, now)  # the first minute's next step
+    return ZoneSet(choice.zone, local, queued=not in_place)
