@@ -162,18 +162,25 @@ class Ritual(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class RitualSlot(Base):
+class Slot:
+    """When something recurring next happens for one person (a ritual, a date's reminder): the
+    dispatcher turns a slot due by now into outbox rows and moves it on
+    (bot/services/slots.py). `next_due_at` is NULL while it waits."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class RitualSlot(Slot, Base):
     """When a ritual next happens for one recipient, in the zone it follows (theirs, or for a
     joint ritual the couple's clock): the engine's single source of truth. `next_due_at` is NULL while it waits (paused, no zone yet, unreachable)."""
 
     __tablename__ = "ritual_slots"
     __table_args__ = (UniqueConstraint("ritual_id", "person_id"), NO_ID_REUSE)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ritual_id: Mapped[int] = mapped_column(ForeignKey("rituals.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     zone: Mapped[str | None] = mapped_column(String(64))
-    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class QuickNote(Base):
@@ -418,7 +425,7 @@ class ImportantDate(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class DateSlot(Base):
+class DateSlot(Slot, Base):
     """When one partner is next reminded of a date (a week, then a day ahead, at REMIND_AT on
     their own clock): like a ritual slot, the dispatcher turns it into an outbox row when due
     and moves it on (bot/services/dates.py)."""
@@ -426,7 +433,4 @@ class DateSlot(Base):
     __tablename__ = "date_slots"
     __table_args__ = (UniqueConstraint("date_id", "person_id"), NO_ID_REUSE)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     date_id: Mapped[int] = mapped_column(ForeignKey("important_dates.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from bot.db.engine import DUE_CHANGED
 from bot.db.models import DateSlot, Delivery, ImportantDate, Person
-from bot.services import outbox
+from bot.services import outbox, slots
 from bot.services.common import Refusal, clean_text
 from bot.services.people import partner_of
 from bot.services.schedule import at_local, in_quiet_hours, local_date, quiet_ends
@@ -446,16 +446,8 @@ NEXT_SLOT = select(func.min(DateSlot.next_due_at)).scalar_subquery()
 async def materialize(session: AsyncSession, now: datetime, limit: int = 200) -> int:
     """Turn every reminder due by `now` into an outbox row and move its slot on. Returns how
     many slots were handled (0: nothing was due)."""
-    rows = (
-        await session.execute(
-            select(DateSlot, ImportantDate)
-            .join(ImportantDate, ImportantDate.id == DateSlot.date_id)
-            .where(DateSlot.next_due_at <= now)
-            .order_by(DateSlot.next_due_at, DateSlot.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=DateSlot)
-        )
-    ).all()
+    on = ImportantDate.id == DateSlot.date_id
+    rows = await slots.due(session, DateSlot, ImportantDate, on, now, limit)
     for slot, row in rows:
         await _materialize_slot(session, slot, row, now)
     return len(rows)
@@ -464,16 +456,10 @@ async def materialize(session: AsyncSession, now: datetime, limit: int = 200) ->
 async def _materialize_slot(
     session: AsyncSession, slot: DateSlot, row: ImportantDate, now: datetime
 ) -> None:
-    person = await session.get(Person, slot.person_id)
-    partner = await partner_of(session, person) if person is not None else None
-    if (
-        person is None
-        or partner is None
-        or person.couple_id != row.couple_id
-        or not slot.next_due_at
-    ):
-        slot.next_due_at = None
+    both = await slots.people(session, slot, row.couple_id)
+    if both is None or slot.next_due_at is None:
         return
+    person, partner = both
     # The clock the person has now decides (they may have moved since the slot was set): the
     # reminder around the slot's instant, on that clock.
     reminder = next_reminder(row, person.timezone, slot.next_due_at - GRACE)

@@ -30,6 +30,7 @@ from bot.services import (
     outbox,
     questions,
     review,
+    slots,
     triggers,
 )
 from bot.services.common import Refusal
@@ -667,16 +668,8 @@ async def answer_notice(
 async def materialize(session: AsyncSession, now: datetime, limit: int = 200) -> int:
     """Turn every slot due by `now` into its occurrence in the outbox and advance the slot.
     Returns how many slots were handled (0: nothing was due)."""
-    rows = (
-        await session.execute(
-            select(RitualSlot, Ritual)
-            .join(Ritual, Ritual.id == RitualSlot.ritual_id)
-            .where(RitualSlot.next_due_at <= now)
-            .order_by(RitualSlot.next_due_at, RitualSlot.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=RitualSlot)
-        )
-    ).all()
+    on = Ritual.id == RitualSlot.ritual_id
+    rows = await slots.due(session, RitualSlot, Ritual, on, now, limit)
     for slot, ritual in rows:
         await _materialize_slot(session, slot, ritual, now)
     return len(rows)
@@ -685,17 +678,11 @@ async def materialize(session: AsyncSession, now: datetime, limit: int = 200) ->
 async def _materialize_slot(
     session: AsyncSession, slot: RitualSlot, ritual: Ritual, now: datetime
 ) -> None:
-    person = await session.get(Person, slot.person_id)
-    partner = await partner_of(session, person) if person is not None else None
-    if (
-        person is None
-        or partner is None
-        or person.couple_id != ritual.couple_id
-        or slot.zone is None
-        or slot.next_due_at is None
-    ):
-        slot.next_due_at = None  # nobody to do it for; resumes when rescheduled
+    both = await slots.people(session, slot, ritual.couple_id)
+    if both is None or slot.zone is None or slot.next_due_at is None:
+        slot.next_due_at = None  # nobody to do it for, or no clock yet; resumes when rescheduled
         return
+    person, partner = both
     grace = GRACE[ritual.kind]
     minutes, days = _when(ritual, await session.get(Couple, ritual.couple_id))
     occurrence = slot.next_due_at
