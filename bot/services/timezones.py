@@ -40,8 +40,9 @@ async def set_zone(
     couple = person.couple_id
     if not first or couple is None:
         return ZoneSet(choice.zone, local)
+    queued = None
     if not in_place:
-        await outbox.enqueue(
+        queued = await outbox.enqueue(
             session,
             key=f"zone-set:{couple}:{person.id}",
             recipient=person,
@@ -51,4 +52,4 @@ async def set_zone(
             now=now,
         )
     await pairing.suggest_rituals(session, person, couple, now)  # the first minute's next step
-    return ZoneSet(choice.zone, local, queued=not in_place)
+    return ZoneSet(choice.zone, local, queued=queued is not None)
