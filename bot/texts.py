@@ -1605,6 +1605,7 @@ def database_unreachable(url: str, error: str) -> str:
 # What the partner sent during a pause arrives as one message when it ends (bot/services/pause.py).
 
 PAUSE_BUNDLE_HEAD = "While you took a moment:"
+PAUSE_BUNDLE_MORE = "While you took a moment (continued):"  # the head of a bundle's next part
 PAUSE_BUNDLE_PHOTO = "\n(with a photo — /journal shows it)"
 MESSAGE_MAX_CHARS = 4096  # Telegram's limit for one message
 
@@ -1625,13 +1626,20 @@ def pause_bundle(items: list[str]) -> list[str]:
     parts: list[str] = []
     current = PAUSE_BUNDLE_HEAD
     for item in items:
-        if current and utf16_len(current) + 2 + utf16_len(item) > MESSAGE_MAX_CHARS:
+        joined = f"{current}\n\n{item}"
+        if utf16_len(joined) > MESSAGE_MAX_CHARS and current != PAUSE_BUNDLE_HEAD:
             parts.append(current)
-            current = ""
-        current = f"{current}\n\n{item}" if current else item
-    if current:
-        parts.append(current)
+            joined = f"{PAUSE_BUNDLE_MORE}\n\n{item}"
+        if utf16_len(joined) > MESSAGE_MAX_CHARS:  # one message as long as Telegram allows
+            joined = item
+        current = joined
+    parts.append(current)
     return parts
+
+
+def is_bundle(text: str | None) -> bool:
+    """Whether a message is (a part of) a pause's bundle."""
+    return text is not None and text.startswith((PAUSE_BUNDLE_HEAD, PAUSE_BUNDLE_MORE))
 
 
 # Balance ---------------------------------------------------------------------------------------
@@ -2340,9 +2348,9 @@ def trigger_when_you(typed: str) -> str:
 ALREADY_SENT = "Already sent."
 
 
-def answered(question: str, choice: str) -> str:
-    """A question whose buttons went with the choice made: it reads as answered."""
-    return settled(question, f"✓ {choice}")
+def chosen(choice: str) -> str:
+    """Beneath a question whose buttons went: the choice made."""
+    return f"✓ {choice}"
 
 
 def settled(question: str, outcome: str) -> str:

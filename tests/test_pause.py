@@ -537,3 +537,45 @@ async def test_two_processes_ending_the_same_pause_make_one_bundle(steady: Stead
     async with steady.rt.db.transaction() as session:
         held = list(await session.scalars(select(Delivery).where(Delivery.status == pause.BUNDLED)))
     assert len(held) == 2 and all(row.payload is None for row in held)
+
+
+async def test_answering_one_question_in_a_bundle_keeps_the_rest_of_it(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await agree_phrase(alex, sam, "I'm right here.")
+    await alex.tap(texts.REASSURE_BUTTON)
+    asked = await sam.expect("Alex asked for reassurance just now")
+    await take_a_moment(alex, "1 hour")
+    await sam.press(texts.REPLY_WRITE, asked)
+    await sam.expect("The next text you send goes to Alex")
+    await sam.send("Take all the time you need.")
+    await sam.expect("Sent to Alex.")
+    await sam.send("/phrase You're safe with me.")  # Sam asks Alex for words
+    await sam.expect("Sent to")
+    await alex.send("/resume")
+    bundle = await alex.expect(texts.PAUSE_BUNDLE_HEAD)
+    await steady.settle()
+    held = bundle.shown
+    assert texts.AGREE_BUTTON in bundle.buttons and texts.TAPBACK_BUTTON in bundle.buttons
+
+    await alex.press(texts.AGREE_BUTTON, bundle)
+    await sam.expect("Alex agreed to say:\n“You're safe with me.”")
+    await steady.settle()
+    # The bundle keeps every word it brought, says what was answered, and keeps the other
+    # message's buttons; only the answered question's row went.
+    assert bundle.shown == f"{held}\n\nYou agreed to say: “You're safe with me.”"
+    assert bundle.buttons == [texts.TAPBACK_BUTTON, texts.WARM_REPLY_BUTTON]
+    await alex.press(texts.TAPBACK_BUTTON, bundle)
+    await sam.expect("Alex sent 💛 back")
+
+
+def test_a_long_bundle_is_split_with_a_head_on_every_part() -> None:
+    items = [f"From Sam: {n} " + "words " * 300 for n in range(8)]  # ~1,800 characters each
+    parts = texts.pause_bundle(items)
+    assert len(parts) > 1
+    assert all(texts.utf16_len(part) <= texts.MESSAGE_MAX_CHARS for part in parts)
+    assert all(texts.is_bundle(part) for part in parts)
+    assert parts[0].startswith(texts.PAUSE_BUNDLE_HEAD)
+    assert parts[1].startswith(texts.PAUSE_BUNDLE_MORE)
+    joined = "\n\n".join(parts)
+    assert [joined.find(item) for item in items] == sorted(joined.find(item) for item in items)
+    assert all(joined.count(item) == 1 for item in items)

@@ -86,13 +86,22 @@ async def answer(update: Update, text: str | None = None) -> None:
 
 
 async def edit_pressed(
-    update: Update, text: str | None = None, markup: InlineKeyboardMarkup | None = None
+    update: Update,
+    text: str | None = None,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    whole: bool = False,
 ) -> None:
     """Rewrite the message whose button was pressed: new text and/or buttons. Without `markup`
-    its buttons go, so a settled question can't be answered twice."""
+    its buttons go, so a settled question can't be answered twice. A pause's bundle holds
+    several messages' buttons: there only the pressed row goes (or becomes `markup`), and
+    `text` is added beneath the bundle's words — unless the caller built the `whole` message
+    from the one pressed."""
     query = update.callback_query
     if query is None or query.message is None:
         return
+    if not whole and isinstance(query.message, Message) and texts.is_bundle(query.message.text):
+        text, markup = _within_bundle(query.message, query.data, text, markup)
     try:
         if text is not None and getattr(query.message, "caption", None) is not None:
             # a voice message's question (bot/services/voice.py): its caption is the text
@@ -103,6 +112,20 @@ async def edit_pressed(
             await query.edit_message_reply_markup(reply_markup=markup)
     except BadRequest as exc:  # e.g. the message is too old to edit, or unchanged
         log.info("could not update a pressed message: %s", exc.message)
+
+
+def _within_bundle(
+    bundle: Message, data: str | None, text: str | None, markup: InlineKeyboardMarkup | None
+) -> tuple[str | None, InlineKeyboardMarkup | None]:
+    rows = list(bundle.reply_markup.inline_keyboard) if bundle.reply_markup else []
+    for at, row in enumerate(rows):
+        if any(button.callback_data == data for button in row):
+            rows[at : at + 1] = list(markup.inline_keyboard) if markup else []
+            break
+    added = None if text is None else texts.settled(bundle.text or "", text)
+    if added is not None and texts.utf16_len(added) > texts.MESSAGE_MAX_CHARS:
+        added = None  # no room for the answer: the row still goes
+    return added, InlineKeyboardMarkup(rows) if rows else None
 
 
 async def settle_pressed(update: Update, outcome: str | None = None) -> None:
@@ -116,14 +139,16 @@ async def settle_pressed(update: Update, outcome: str | None = None) -> None:
     if query is None or not isinstance(message, Message) or not question:
         await edit_pressed(update)
         return
-    if outcome is not None:
-        await edit_pressed(update, texts.settled(question, outcome))
-        return
     chosen = pressed_label(update)
-    if chosen is None:
+    if outcome is not None:
+        line = outcome
+    elif chosen is not None:
+        line = texts.chosen(chosen)
+    else:
         await edit_pressed(update)
         return
-    await edit_pressed(update, texts.answered(question, chosen))
+    # a bundle adds the line beneath its own words (edit_pressed)
+    await edit_pressed(update, line if texts.is_bundle(question) else texts.settled(question, line))
 
 
 def pressed_label(update: Update) -> str | None:

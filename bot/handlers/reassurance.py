@@ -71,7 +71,7 @@ async def _note_replies(update: Update, replied: list[str]) -> None:
         return
     original = text.split(texts.REPLIED_MARK, 1)[0]
     markup = getattr(message, "reply_markup", None)
-    await edit_pressed(update, original + texts.reply_noted(replied), markup)
+    await edit_pressed(update, original + texts.reply_noted(replied), markup, whole=True)
 
 
 async def typed_write_back(

@@ -342,7 +342,8 @@ async def _bundle(
         if not text:
             continue
         if row.kind == "pause_bundle":  # a bundle held by a newer pause: its items, flat
-            text = text.removeprefix(texts.PAUSE_BUNDLE_HEAD).strip()
+            text = text.removeprefix(texts.PAUSE_BUNDLE_HEAD)
+            text = text.removeprefix(texts.PAUSE_BUNDLE_MORE).strip()
         items.append(text + (texts.PAUSE_BUNDLE_PHOTO if payload.get("photo") else ""))
         held_buttons.append(payload.get("buttons") or [])
     if not items:
