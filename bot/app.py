@@ -35,9 +35,10 @@ from bot import handlers, metrics, texts
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database, migrate, rotate
+from bot.db.engine import is_sqlite
 from bot.db.models import Person
 from bot.delivery.journal import Journal, JournalTransport
-from bot.delivery.limiter import Outbox, RateLimiter
+from bot.delivery.limiter import WINDOW, Outbox, RateLimiter
 from bot.delivery.sender import Drawn, Sender
 from bot.runtime import CONTEXT_TYPES, Context, Runtime
 from bot.services import insights
@@ -132,9 +133,17 @@ def build_application(settings: Settings, token: str, db: Database, clock: Clock
     dispatcher = Dispatcher(rt.db, sender, limiter, rt.clock, app.job_queue, metrics=rt.metrics)
     rt.dispatcher = dispatcher
     rt.db.after_due_change = rt.wake_dispatcher
+
+    def lead() -> None:
+        if not is_sqlite(settings.database_url):
+            # Telegram counts the bot's messages, not this process's: the leader before this
+            # one, stopped or killed a moment ago, may have used the last second's budget.
+            limiter.budget.spent(WINDOW)
+        dispatcher.start()
+
     rt.leadership = Leadership(
         settings.database_url,
-        on_elected=dispatcher.start,
+        on_elected=lead,
         on_deposed=dispatcher.stop,
         on_due=rt.wake_dispatcher,
     )

@@ -90,3 +90,22 @@ async def test_a_call_made_again_after_a_pause_keeps_its_place_in_line() -> None
     granted.append("refused")
     await asyncio.gather(*others)
     assert granted == ["refused", "later 0", "later 1"]
+
+
+async def test_a_budget_spent_elsewhere_holds_messages_until_it_is_over() -> None:
+    """A new leader counts its predecessor's last second as spent: nothing goes before then,
+    and then the budget's even pace."""
+    budget = Budget(RATE)
+    loop = asyncio.get_running_loop()
+    granted: list[tuple[str, float]] = []
+    started = loop.time()
+    budget.spent(0.3)
+    await asyncio.wait_for(
+        asyncio.gather(*(queued(budget, Priority.QUEUED, granted, str(i)) for i in range(3))), 5
+    )
+    assert granted[0][1] - started >= 0.3
+    gaps = [b - a for (_, a), (_, b) in itertools.pairwise(granted)]
+    assert all(gap >= 0.75 * budget.period for gap in gaps), gaps
+    unlimited = Budget(0)
+    unlimited.spent(60)  # no budget, nothing to hold
+    await asyncio.wait_for(unlimited.take(Priority.QUEUED), 1)

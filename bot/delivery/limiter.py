@@ -37,6 +37,7 @@ JSONDict = dict[str, Any]
 # Of the configured rate: Telegram counts arrivals, and the moment between a message's turn and
 # its request reaching Telegram varies a little.
 PACE = 0.985
+WINDOW = 1.0  # seconds: Telegram counts a bot's messages per second
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,17 @@ class Budget:
                 self._timer.cancel()
                 self._timer = None
             self._plan()
+
+    def spent(self, seconds: float) -> None:
+        """Count the coming `seconds` as used already: another process of the bot may have just
+        used them (Telegram counts the bot, not the process)."""
+        if not self.period:
+            return
+        self._free_at = max(self._free_at, self._now() + seconds)
+        if self._timer is not None:  # planned for before then
+            self._timer.cancel()
+            self._timer = None
+        self._plan()
 
     async def calm(self) -> None:
         """Until no flood pause holds calls."""

@@ -289,6 +289,8 @@ class StrictLimits:
     accepted: list[tuple[float, str]] = field(default_factory=list)  # (monotonic time, chat)
     refused: int = 0
     refused_at: list[float] = field(default_factory=list)  # monotonic times of the 429s
+    # Each 429 and why: (monotonic time, chat, "bot" over per_bot a second | "chat" too soon).
+    refusals: list[tuple[float, str, str]] = field(default_factory=list)
     _recent: dict[str, list[float]] = field(default_factory=dict)
     _last_in_chat: dict[str, float] = field(default_factory=dict)
 
@@ -297,9 +299,11 @@ class StrictLimits:
         recent = [t for t in self._recent.get(bot, []) if t > now - 1.0]
         self._recent[bot] = recent
         last = self._last_in_chat.get(chat)
-        if len(recent) >= self.per_bot or (last is not None and now - last < self.chat_spacing):
+        over_bot = len(recent) >= self.per_bot
+        if over_bot or (last is not None and now - last < self.chat_spacing):
             self.refused += 1
             self.refused_at.append(now)
+            self.refusals.append((now, chat, "bot" if over_bot else "chat"))
             raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
         recent.append(now)
         self._last_in_chat[chat] = now
