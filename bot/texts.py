@@ -1637,6 +1637,16 @@ def pause_bundle(items: list[str]) -> list[str]:
     return parts
 
 
+def bundle_item(number: int, text: str) -> str:
+    """An item of a bundle whose buttons would look like another item's: it is numbered."""
+    return f"[{number}] {text}"
+
+
+def bundle_label(label: str, number: int) -> str:
+    """A button of a numbered bundle item: it says which item it answers."""
+    return f"{label} [{number}]"
+
+
 def is_bundle(text: str | None) -> bool:
     """Whether a message is (a part of) a pause's bundle."""
     return text is not None and text.startswith((PAUSE_BUNDLE_HEAD, PAUSE_BUNDLE_MORE))
@@ -2356,10 +2366,6 @@ def chosen(choice: str) -> str:
 def settled(question: str, outcome: str) -> str:
     """A question whose buttons went, with what became of the press beneath it."""
     return f"{question}\n\n{outcome}"
-
-
-# A question pressed after it was settled elsewhere (another device, the partner, a double tap).
-SETTLED_ELSEWHERE = "✓ Already answered"
 
 
 # Menu and help -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ neutrally with the time of return, rituals and relays wait, and both come back t
 from __future__ import annotations
 
 import asyncio
+import copy
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -137,15 +138,18 @@ async def test_a_pause_survives_a_restart_and_may_be_extended_once(steady: Stead
     await sam.expect("Alex is coming back")
     another_hour = back.button_data(texts.EXTEND_BUTTONS[1])
     prompt = back.shown
+    as_tapped = copy.deepcopy(back)  # the message as a quick second tap still shows it
     await alex.press(texts.EXTEND_BUTTONS[0], back)
     await sam.expect("Alex needs a little longer. They'll be back at 09:40 UTC (your time).")
+    await steady.settle()
     # the question now reads as answered, in place
-    assert back.buttons == []
-    assert back.shown == f"{prompt}\n\nOkay, a little longer. Back at 09:40 UTC."
-    answer = await alex.press_data(another_hour, back)  # a second extension, e.g. a double tap
+    answered = f"{prompt}\n\nOkay, a little longer. Back at 09:40 UTC."
+    assert back.buttons == [] and back.shown == answered
+    # A double tap: Telegram sends the message as it was when tapped, buttons and all.
+    answer = await alex.press_data(another_hour, as_tapped)
     assert answer.text == texts.PAUSE_EXTEND_USED
     await steady.settle()
-    assert back.shown.endswith("Back at 09:40 UTC.")  # the answer it shows stays
+    assert back.shown == answered and back.buttons == []  # the answer it shows stays
     assert alex.unread == []
     await steady.advance(timedelta(minutes=20))
     again = await alex.expect("Coming back together")
@@ -280,6 +284,7 @@ async def test_an_extension_never_takes_a_moment_past_a_day(steady: Steady) -> N
     back = await alex.expect("Coming back together")
     await alex.press(texts.EXTEND_BUTTONS[1], back)
     await sam.expect("They'll be back at 08:30 (your time)")
+    await steady.settle()
     assert back.shown.endswith(texts.pause_extended("08:30"))
     async with steady.rt.db.transaction() as session:
         pause = await session.scalar(select(Pause))
@@ -504,6 +509,13 @@ async def test_a_pause_holds_shares_nudges_and_proposals_too(steady: Steady) -> 
         assert item in bundle.shown, bundle.shown
     await steady.settle()
     assert [m for m in alex.inbox[since:] if "Sam" in m.shown] == [bundle]
+    # The words Sam asked for and the balance both have ✅ Agree and ✖ Decline (and the
+    # rituals ✖ Decline): those items are numbered, and their buttons say which they answer.
+    ask = next(n for n in range(1, 9) if f"[{n}] Sam would find these words" in bundle.shown)
+    assert texts.bundle_label(texts.AGREE_BUTTON, ask) in bundle.buttons
+    assert len(bundle.buttons) == len(set(bundle.buttons)), bundle.buttons
+    await alex.press(texts.bundle_label(texts.AGREE_BUTTON, ask), bundle)
+    await sam.expect("Alex agreed to say:\n“Tell me we're okay.”")
 
 
 async def test_two_processes_ending_the_same_pause_make_one_bundle(steady: Steady) -> None:
@@ -579,3 +591,31 @@ def test_a_long_bundle_is_split_with_a_head_on_every_part() -> None:
     joined = "\n\n".join(parts)
     assert [joined.find(item) for item in items] == sorted(joined.find(item) for item in items)
     assert all(joined.count(item) == 1 for item in items)
+
+
+async def test_two_held_questions_alike_are_both_answerable_after_a_pause(steady: Steady) -> None:
+    alex, sam = await pair(steady)
+    await take_a_moment(alex, "1 hour")
+    await sam.send("/phrase You're safe with me.")
+    await sam.expect("Sent to")
+    await sam.send("/phrase I'm proud of you.")
+    await sam.expect("Sent to")
+    alex.mark_read()
+    await alex.send("/resume")
+    await steady.settle()
+    # Two ✅ Agree buttons under one message could not say which is which: both questions are
+    # numbered, and so are their buttons.
+    (bundle,) = bundles(alex)
+    assert "[1] " in bundle.shown and "[2] " in bundle.shown
+    assert bundle.shown.index("You're safe with me.") < bundle.shown.index("I'm proud of you.")
+    assert bundle.buttons == [
+        texts.bundle_label(label, number)
+        for number in (1, 2)
+        for label in (texts.AGREE_BUTTON, texts.EDIT_BUTTON, texts.DECLINE_BUTTON)
+    ]
+    await alex.press(texts.bundle_label(texts.AGREE_BUTTON, 2), bundle)
+    await sam.expect("Alex agreed to say:\n“I'm proud of you.”")
+    await steady.settle()
+    assert texts.bundle_label(texts.AGREE_BUTTON, 1) in bundle.buttons  # the other stays
+    await alex.press(texts.bundle_label(texts.DECLINE_BUTTON, 1), bundle)
+    await sam.expect("Alex would rather not")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -112,6 +113,11 @@ async def edit_pressed(
             await query.edit_message_reply_markup(reply_markup=markup)
     except BadRequest as exc:  # e.g. the message is too old to edit, or unchanged
         log.info("could not update a pressed message: %s", exc.message)
+        if text is not None and "not modified" not in exc.message:
+            # the words were refused (too long, say): the settled question still loses its
+            # buttons, so it can't be answered twice
+            with contextlib.suppress(BadRequest):
+                await query.edit_message_reply_markup(reply_markup=markup)
 
 
 def _within_bundle(
@@ -169,12 +175,12 @@ def pressed_label(update: Update) -> str | None:
     )
 
 
-async def settle_stale(update: Update, outcome: str = texts.SETTLED_ELSEWHERE) -> None:
-    """A press that could not count — the question was settled elsewhere (another device, the
-    partner, a double tap) or has run out: the question says so beneath its words and its
-    buttons go. A message already settled keeps the answer it shows."""
+async def settle_stale(update: Update) -> None:
+    """A press that could not count — the question was answered already (a double tap: Telegram
+    sends the message as it was when tapped) or has run out: its buttons go, if it still has
+    them, and its words stay — an answer shown a moment ago is never written over."""
     if pressed_label(update) is not None:
-        await settle_pressed(update, outcome)
+        await edit_pressed(update)
 
 
 async def drop_buttons(update: Update, text: str | None = None) -> None:

@@ -15,7 +15,6 @@ from bot.handlers.common import (
     rejection,
     send,
     settle_pressed,
-    settle_stale,
     unit_of_work,
 )
 from bot.runtime import Context
@@ -72,7 +71,11 @@ async def pause_pressed(update: Update, context: Context, pressed: Callback) -> 
         return
     if isinstance(result, str):  # the extension can't be had: why, on the toast and the question
         await answer(update, result)
-        await settle_stale(update, result)
+        await settle_pressed(update, result)
+        return
+    if isinstance(result, Extended) and result.again:  # the answer it had, again: no change
+        await answer(update, texts.PAUSE_EXTEND_USED)
+        await settle_pressed(update, texts.pause_extended(result.until))
         return
     await answer(update)
     if isinstance(result, Started):

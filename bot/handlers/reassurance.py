@@ -69,9 +69,12 @@ async def _note_replies(update: Update, replied: list[str]) -> None:
     text = getattr(message, "text", None)
     if not text:
         return
-    original = text.split(texts.REPLIED_MARK, 1)[0]
+    # Only the replied line changes: what a bundle added beneath it (other answers) stays.
+    before, mark, after = text.partition(texts.REPLIED_MARK)
+    beneath = after.partition("\n")[2] if mark else ""
+    noted = before + texts.reply_noted(replied) + (f"\n{beneath}" if beneath else "")
     markup = getattr(message, "reply_markup", None)
-    await edit_pressed(update, original + texts.reply_noted(replied), markup, whole=True)
+    await edit_pressed(update, noted, markup, whole=True)
 
 
 async def typed_write_back(

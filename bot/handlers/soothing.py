@@ -77,11 +77,11 @@ async def breathe_pressed(update: Update, context: Context, pressed: Callback) -
         await start_breathing(update, context)
     elif pressed.action == "x":
         if not await context.bot_data.breathing.stop(pressed.ref or 0, chat.id):
-            if pressed_label(update) is None:  # not a Stop of this message's
-                await answer(update, texts.BUTTON_STALE)
-            else:  # a run the bot no longer has (it ended, or a restart came between)
-                await answer(update)
-                await edit_pressed(update, texts.BREATHE_OVER)
+            # Not a run of this process: it ended, a restart came between, or another replica
+            # runs it (its next step shows again). Said, not written over the guide's words.
+            await answer(
+                update, texts.BREATHE_OVER if pressed_label(update) else texts.BUTTON_STALE
+            )
             return
         await answer(update)
         await edit_pressed(update, texts.BREATHE_STOPPED)

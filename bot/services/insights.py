@@ -32,7 +32,8 @@ DAYS = WEEKS * 7
 WIDTH, HEIGHT, DPI = 1000, 600, 100  # pixels of the PNG
 KEPT_KINDS = ("date", "talk")  # joint rituals that count as kept when both partners received them
 REACHED = ("sent", "bundled")  # a row that reached its person, alone or in a pause's bundle
-ON_ITS_WAY = ("pending", "sending")  # due and going now: the talk that brings the digest counts
+# Due and going now (not waiting out quiet hours): the talk that brings the digest counts.
+ON_ITS_WAY = ("pending", "sending")
 STEADIER = 0.5  # a change of the week's mean mood by this much reads as steadier / heavier
 
 
@@ -115,7 +116,7 @@ async def gather(session: AsyncSession, person: Person, now: datetime) -> Pictur
             Delivery.kind.in_(KEPT_KINDS),
             or_(
                 Delivery.status.in_(REACHED),
-                and_(Delivery.status.in_(ON_ITS_WAY), Delivery.occurrence_at <= now),
+                and_(Delivery.status.in_(ON_ITS_WAY), Delivery.due_at <= now),
             ),
             Delivery.occurrence_at > since,
         )

@@ -10,6 +10,7 @@ message, and notices about the pause that never reached the partner are dropped.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -321,6 +322,7 @@ async def _bundle(
             .returning(table.c.id, table.c.payload, table.c.kind, table.c.created_at)
         )
     ).all()
+    taken = sorted(taken, key=lambda r: (r.created_at, r.id))
     # A recording (bot/services/voice.py) cannot be told in a bundle's words: it goes on its
     # own, as it was, now the pause is over.
     recordings = [row.id for row in taken if (row.payload or {}).get("media")]
@@ -334,9 +336,8 @@ async def _bundle(
     await session.execute(
         update(Delivery).where(Delivery.id.in_([row.id for row in taken])).values(payload=None)
     )
-    items: list[str] = []
-    held_buttons: list[Any] = []
-    for row in sorted(taken, key=lambda r: (r.created_at, r.id)):
+    held: list[tuple[str, Any]] = []
+    for row in taken:
         payload = row.payload or {}
         text = payload.get("text")
         if not text:
@@ -344,11 +345,11 @@ async def _bundle(
         if row.kind == "pause_bundle":  # a bundle held by a newer pause: its items, flat
             text = text.removeprefix(texts.PAUSE_BUNDLE_HEAD)
             text = text.removeprefix(texts.PAUSE_BUNDLE_MORE).strip()
-        items.append(text + (texts.PAUSE_BUNDLE_PHOTO if payload.get("photo") else ""))
-        held_buttons.append(payload.get("buttons") or [])
-    if not items:
+        text += texts.PAUSE_BUNDLE_PHOTO if payload.get("photo") else ""
+        held.append((text, payload.get("buttons") or []))
+    if not held:
         return
-    buttons = _merged(held_buttons)
+    items, buttons = _told(held)
     stamp = f"{ended:%Y%m%dT%H%M%S}"
     parts = texts.pause_bundle(items)
     for index, text in enumerate(parts):
@@ -364,27 +365,51 @@ async def _bundle(
         )
 
 
-def _merged(held: list[Any]) -> callbacks.Buttons | None:
-    """Every held message's buttons under the bundle, in the messages' order, so each can still
-    be answered (the rows still name their own messages). Where two rows share a label — the
-    💛 and ✍️ Reply under every note — the newest message's row stands for them."""
+# Rows where the newest message's buttons may answer for older ones with the same labels: a 💛
+# or ✍️ Reply, a one-tap answer to a request, a hug for a hard check-in, the live question.
+STANDS_FOR_OLDER = {callbacks.WARMTH, callbacks.REPLY, callbacks.COMFORT, callbacks.QUESTION}
+
+
+def _stands_for_older(row: list[tuple[str, str]]) -> bool:
+    return all(data.split(":", 1)[0] in STANDS_FOR_OLDER for _, data in row)
+
+
+def _told(held: list[tuple[str, Any]]) -> tuple[list[str], callbacks.Buttons | None]:
+    """The bundle's items and its buttons: every held message's rows, in the messages' order,
+    so each can still be answered (the rows still name their own messages). Rows where the
+    newest may answer for older ones alike (STANDS_FOR_OLDER) come once, the newest's. Should
+    labels still repeat — two questions with ✅ Agree — the items with such buttons are
+    numbered, and their buttons say the number ("✅ Agree [2]")."""
+    kept: list[list[list[tuple[str, str]]]] = [[] for _ in held]
     seen: set[str] = set()
-    rows: callbacks.Buttons = []
-    for buttons in reversed(held):
-        for row in reversed(buttons):
+    for index in reversed(range(len(held))):
+        for row in held[index][1]:
             pairs = [(str(label), str(data)) for label, data in row]
             labels = {label for label, _ in pairs}
-            if labels & seen:
-                continue
-            seen |= labels
-            rows.append(pairs)
-    rows.reverse()
-    return rows or None
+            if _stands_for_older(pairs):
+                if labels & seen:
+                    continue
+                seen |= labels
+            kept[index].append(pairs)
+    counts = Counter(label for rows in kept for row in rows for label, _ in row)
+    items: list[str] = []
+    buttons: callbacks.Buttons = []
+    for number, ((text, _), rows) in enumerate(zip(held, kept, strict=True), start=1):
+        if not any(counts[label] > 1 for row in rows for label, _ in row):
+            items.append(text)
+            buttons.extend(rows)
+            continue
+        items.append(texts.bundle_item(number, text))
+        buttons.extend(
+            [(texts.bundle_label(label, number), data) for label, data in row] for row in rows
+        )
+    return items, buttons or None
 
 
 @dataclass(frozen=True)
 class Extended:
     until: str
+    again: bool = False  # extended already (a double tap, the prompt's other button)
 
 
 async def extend(
@@ -402,7 +427,7 @@ async def extend(
     ):
         return Refusal.STALE
     if pause.extended:
-        return texts.PAUSE_EXTEND_USED
+        return Extended(wall_time(pause.ends_at, person.timezone), again=True)
     latest = await session.scalar(select(func.max(Pause.id)).where(Pause.person_id == person.id))
     if (
         latest != pause.id  # a newer pause has begun since: this prompt is old

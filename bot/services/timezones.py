@@ -34,14 +34,10 @@ async def set_zone(
         return choice
     first = person.timezone is None
     person.timezone = choice.zone
-    await rituals.reschedule_person(session, person, now)
-    await dates.reschedule_person(session, person, now)
     local = local_now(now, choice.zone)
-    couple = person.couple_id
-    if not first or couple is None:
-        return ZoneSet(choice.zone, local)
+    couple = person.couple_id if first else None  # a first zone after pairing: the starter set
     queued = None
-    if not in_place:
+    if couple is not None and not in_place:  # first, ahead of what the zone brings
         queued = await outbox.enqueue(
             session,
             key=f"zone-set:{couple}:{person.id}",
@@ -51,5 +47,8 @@ async def set_zone(
             couple_id=couple,
             now=now,
         )
-    await pairing.suggest_rituals(session, person, couple, now)  # the first minute's next step
+    await rituals.reschedule_person(session, person, now)
+    await dates.reschedule_person(session, person, now)
+    if couple is not None:  # the first minute's next step
+        await pairing.suggest_rituals(session, person, couple, now)
     return ZoneSet(choice.zone, local, queued=queued is not None)
