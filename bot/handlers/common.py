@@ -136,9 +136,9 @@ def _within_bundle(
 
 async def settle_pressed(update: Update, outcome: str | None = None) -> None:
     """A pressed question loses its buttons and reads as answered: its words with the choice
-    beneath ("✓ 💛 I'd like that"), or with `outcome` — what became of the press ("✓ Already
-    answered", "Okay, a little longer…") — so nothing is left dangling. A message without
-    words of its own (a picture) only loses its buttons."""
+    beneath ("✓ 💛 I'd like that"), or with `outcome` — what became of the press ("Okay, a
+    little longer…") — so nothing is left dangling. A message without words of its own (a
+    picture) only loses its buttons."""
     query = update.callback_query
     message = query.message if query is not None else None
     question = (message.text or message.caption) if isinstance(message, Message) else None
