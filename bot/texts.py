@@ -1647,6 +1647,12 @@ def bundle_label(label: str, number: int) -> str:
     return f"{label} [{number}]"
 
 
+def bundle_number(label: str) -> int | None:
+    """The item a numbered bundle button answers (bundle_label), if it is one."""
+    found = re.search(r" \[(\d+)\]$", label)
+    return int(found.group(1)) if found else None
+
+
 def is_bundle(text: str | None) -> bool:
     """Whether a message is (a part of) a pause's bundle."""
     return text is not None and text.startswith((PAUSE_BUNDLE_HEAD, PAUSE_BUNDLE_MORE))

@@ -616,6 +616,7 @@ async def test_two_held_questions_alike_are_both_answerable_after_a_pause(steady
     await alex.press(texts.bundle_label(texts.AGREE_BUTTON, 2), bundle)
     await sam.expect("Alex agreed to say:\n“I'm proud of you.”")
     await steady.settle()
+    assert bundle.shown.endswith("\n\n[2] You agreed to say: “I'm proud of you.”")
     assert texts.bundle_label(texts.AGREE_BUTTON, 1) in bundle.buttons  # the other stays
     await alex.press(texts.bundle_label(texts.DECLINE_BUTTON, 1), bundle)
     await sam.expect("Alex would rather not")

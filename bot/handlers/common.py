@@ -125,8 +125,12 @@ def _within_bundle(
 ) -> tuple[str | None, InlineKeyboardMarkup | None]:
     rows = list(bundle.reply_markup.inline_keyboard) if bundle.reply_markup else []
     for at, row in enumerate(rows):
-        if any(button.callback_data == data for button in row):
+        pressed = next((b.text for b in row if b.callback_data == data), None)
+        if pressed is not None:
             rows[at : at + 1] = list(markup.inline_keyboard) if markup else []
+            number = texts.bundle_number(pressed)
+            if text is not None and number is not None:  # which item the answer is for
+                text = texts.bundle_item(number, text)
             break
     added = None if text is None else texts.settled(bundle.text or "", text)
     if added is not None and texts.utf16_len(added) > texts.MESSAGE_MAX_CHARS:
