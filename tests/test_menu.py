@@ -58,20 +58,17 @@ async def test_each_button_does_what_its_bare_command_does_without_typing(
     await alex.press(label("g"), menu)
     await alex.expect(texts.ground_step(0))
     # Those that need words say how to give them; the menu's own text is never taken for them.
-    await alex.press(label("u"), menu)
-    await alex.expect(texts.BUSY_USAGE)
-    await alex.press(label("a"), menu)
-    await alex.expect(texts.AWAY_USAGE)
-    await alex.press(label("t"), menu)
-    await alex.expect(texts.TRIGGER_USAGE)
-    await alex.press(label("j"), menu)
-    await alex.expect(texts.JOURNAL_EMPTY)
-    await alex.press(label("r"), menu)
-    await alex.expect(texts.RITUALS_NONE)
-    await alex.press(label("d"), menu)
-    await alex.expect(texts.DATES_EMPTY)
-    await alex.press(label("w"), menu)
-    await alex.expect("Sam")
+    for key, answer in (
+        ("u", texts.BUSY_USAGE),
+        ("a", texts.AWAY_USAGE),
+        ("t", texts.TRIGGER_USAGE),
+        ("j", texts.JOURNAL_EMPTY),
+        ("r", texts.RITUALS_NONE),
+        ("d", texts.DATES_EMPTY),
+        ("w", "Sam"),
+    ):
+        await alex.press(label(key), menu)
+        await alex.expect(answer)
     await alex.press(label("p"), menu)
     picture = await alex.expect(texts.INSIGHTS_CAPTION)
     assert picture.photo is not None

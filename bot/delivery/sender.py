@@ -413,11 +413,23 @@ class Sender:
                 disable_notification=bool(payload.get("silent", False)),
                 rate_limit_args=place,
             )
+        return await self._send_text(claimed, payload, place)
+
+    async def _send_text(
+        self,
+        claimed: Claimed,
+        payload: dict[str, Any],
+        place: Outbox,
+        *,
+        text: str | None = None,
+        silent: bool | None = None,
+    ) -> Message:
+        """The row's words (or `text`) as a message, with its buttons."""
         return await self._bot.send_message(
             chat_id=claimed.chat_id,
-            text=payload["text"],
+            text=payload["text"] if text is None else text,
             reply_markup=markup(payload),
-            disable_notification=bool(payload.get("silent", False)),
+            disable_notification=bool(payload.get("silent", False)) if silent is None else silent,
             rate_limit_args=place,
         )
 
@@ -434,13 +446,8 @@ class Sender:
                 raise
             # Telegram no longer has the recording: the words go, saying so, not nothing.
             log.warning("delivery %s: a recording Telegram no longer has", claimed.id)
-            return await self._bot.send_message(
-                chat_id=claimed.chat_id,
-                text=f"{payload['text']}\n\n{texts.RECORDING_GONE}",
-                reply_markup=markup(payload),
-                disable_notification=bool(payload.get("silent", False)),
-                rate_limit_args=place,
-            )
+            text = f"{payload['text']}\n\n{texts.RECORDING_GONE}"
+            return await self._send_text(claimed, payload, place, text=text)
 
     async def _send_recording(
         self, claimed: Claimed, payload: dict[str, Any], media: dict[str, Any], place: Outbox
@@ -456,13 +463,8 @@ class Sender:
             # Once the recording is out, the row is sent: a failed second request must not
             # make the row go again (the recording would arrive twice) — the line is let go.
             try:
-                return await self._bot.send_message(
-                    chat_id=claimed.chat_id,
-                    text=payload["text"],
-                    reply_markup=markup(payload),
-                    disable_notification=True,  # one sound for the two
-                    rate_limit_args=place,
-                )
+                # one sound for the two
+                return await self._send_text(claimed, payload, place, silent=True)
             except TelegramError:
                 log.warning("delivery %s: the line after a video note did not go", claimed.id)
                 return sent

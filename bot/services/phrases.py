@@ -197,11 +197,9 @@ async def answer_with_recording(
     """The giver answers words the receiver asked for with a recording (after ✏️ Edit): it is
     theirs to say it their way, but the receiver hears it first and accepts it, or not — it is
     offered, not agreed."""
-    phrase = await _own_phrase(session, person, phrase_id)
-    if phrase is None or phrase.giver_id != person.id:
-        return Refusal.STALE
-    if phrase.status != PROPOSED:
-        return Refusal.ALREADY_ANSWERED
+    phrase = await _awaiting_answer(session, person, phrase_id, PROPOSED)
+    if not isinstance(phrase, Phrase):
+        return phrase
     receiver = await partner_of(session, person)
     assert receiver is not None
     asked = phrase.text
@@ -232,6 +230,21 @@ async def _own_phrase(session: AsyncSession, person: Person, phrase_id: int) -> 
     phrase = await session.get(Phrase, phrase_id, with_for_update=True, populate_existing=True)
     if phrase is None or phrase.couple_id != person.couple_id:
         return None
+    return phrase
+
+
+async def _awaiting_answer(
+    session: AsyncSession, person: Person, phrase_id: int, asked: str
+) -> Phrase | Refusal:
+    """A proposal (`asked` PROPOSED, answered by its giver) or an offer (OFFERED, by its
+    receiver) that `person` may answer now."""
+    phrase = await _own_phrase(session, person, phrase_id)
+    if phrase is None:
+        return Refusal.STALE
+    if (phrase.giver_id if asked == PROPOSED else phrase.receiver_id) != person.id:
+        return Refusal.STALE
+    if phrase.status != asked:
+        return Refusal.ALREADY_ANSWERED
     return phrase
 
 
@@ -267,13 +280,9 @@ async def _answer(
 ) -> Words | Refusal:
     """The partner who was asked answers: yes makes the words live, no drops them; the one who
     asked hears either way. A proposal is answered by its giver, an offer by its receiver."""
-    phrase = await _own_phrase(session, person, phrase_id)
-    if phrase is None:
-        return Refusal.STALE
-    if (phrase.giver_id if asked == PROPOSED else phrase.receiver_id) != person.id:
-        return Refusal.STALE
-    if phrase.status != asked:
-        return Refusal.ALREADY_ANSWERED
+    phrase = await _awaiting_answer(session, person, phrase_id, asked)
+    if not isinstance(phrase, Phrase):
+        return phrase
     asker = await partner_of(session, person)
     assert asker is not None
     words = phrase.text

@@ -24,7 +24,6 @@ from bot.db.models import Couple, Delivery, Person, Ritual, RitualSlot
 from bot.services import (
     away,
     checkins,
-    insights,
     journal,
     nudges,
     outbox,
@@ -879,12 +878,11 @@ async def _weekly(
     )
     if recent is None:
         await deliver(person, await journal.digest(session, person, now), kind="digest", part=":d")
-        # The sender draws the picture and its sentence again as it goes (the talk bringing it
-        # counts then); these words stand in only if drawing fails.
-        picture = await insights.gather(session, person, now)
+        # The sender draws the picture and its sentence as it goes (the talk bringing it counts
+        # then); these words stand in only if drawing fails.
         await deliver(
             person,
-            texts.picture_caption(picture.summary) if picture else texts.INSIGHTS_CAPTION,
+            texts.INSIGHTS_CAPTION,
             kind="digest_chart",
             part=":c",
             render={"kind": "insights", "person": person.id},
